@@ -1,0 +1,175 @@
+"""Settings: read once from ``VOICEBOX_*`` environment variables (and an optional ``.env``).
+
+Two profiles share one code path. ``embedded`` (the default) needs no server: SQLite, a local
+blob folder and a SQLite-backed Celery broker under ``VOICEBOX_DATA_DIR``. ``production``
+needs PostgreSQL, Redis and an S3-compatible store, and refuses to start while a secret is
+missing or still at a development value.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from dotenv import dotenv_values
+
+PREFIX = "VOICEBOX_"
+PROFILES = ("embedded", "production")
+STORAGE_BACKENDS = ("local", "s3")
+DEV_SECRET_KEY = "dev-only-secret-key-not-for-production"
+# Values that ship in examples and quick starts; production must never run on them.
+KNOWN_DEV_SECRETS = frozenset(
+    {"", DEV_SECRET_KEY, "changeme", "change-me", "secret", "dev", "test", "minioadmin", "password"}
+)
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class SettingsError(ValueError):
+    """A setting is missing, malformed or unsafe; the message names the variable."""
+
+
+def _bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(f"expected true or false, got {raw!r}")
+
+
+def _positive_int(raw: str) -> int:
+    value = int(raw)
+    if value <= 0:
+        raise ValueError(f"expected a positive integer, got {raw!r}")
+    return value
+
+
+def _choice(choices: tuple[str, ...]) -> Callable[[str], str]:
+    def cast(raw: str) -> str:
+        value = raw.strip().lower()
+        if value not in choices:
+            raise ValueError(f"expected one of {', '.join(choices)}, got {raw!r}")
+        return value
+
+    return cast
+
+
+def _setting(default: Any = None, cast: Callable[[str], Any] = str) -> Any:
+    return dataclasses.field(default=default, metadata={"cast": cast})
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """Every setting voicebox reads; the field ``foo_bar`` is ``VOICEBOX_FOO_BAR``."""
+
+    profile: str = _setting("embedded", _choice(PROFILES))
+    secret_key: str = _setting(DEV_SECRET_KEY)
+    data_dir: str = _setting("instance")
+    database_url: str | None = _setting()
+    broker_url: str | None = _setting()
+    redis_url: str | None = _setting()
+    ratelimit_storage_url: str | None = _setting()
+    storage_backend: str | None = _setting(None, _choice(STORAGE_BACKENDS))
+    storage_dir: str | None = _setting()
+    s3_endpoint_url: str | None = _setting()
+    s3_bucket: str | None = _setting()
+    s3_region: str = _setting("us-east-1")
+    s3_access_key: str | None = _setting()
+    s3_secret_key: str | None = _setting()
+    blob_url_ttl_seconds: int = _setting(300, _positive_int)
+    user_token_ttl_days: int = _setting(30, _positive_int)
+    device_token_ttl_days: int = _setting(365, _positive_int)
+    pairing_code_ttl_seconds: int = _setting(600, _positive_int)
+    invite_ttl_hours: int = _setting(72, _positive_int)
+    consent_policy_version: str = _setting("2026-11")
+    max_request_bytes: int = _setting(1024 * 1024, _positive_int)
+    login_rate_limit: str = _setting("10 per minute;100 per hour")
+    pairing_rate_limit: str = _setting("10 per minute;50 per hour")
+    ratelimit_enabled: bool = _setting(True, _bool)
+    worker_concurrency: int = _setting(2, _positive_int)
+    log_level: str = _setting("INFO")
+    log_json: bool = _setting(False, _bool)
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, env_file: str | os.PathLike[str] | None = ".env"
+    ) -> Settings:
+        """Read settings from ``environ`` (default ``os.environ``), over an optional ``.env`` file.
+
+        The real environment wins over the file, so an operator can always override it.
+        """
+        merged: dict[str, str] = {}
+        if env_file is not None and Path(env_file).is_file():
+            merged.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+        merged.update(os.environ if environ is None else environ)
+        values: dict[str, Any] = {}
+        known = {PREFIX + field.name.upper() for field in dataclasses.fields(cls)}
+        for field in dataclasses.fields(cls):
+            name = PREFIX + field.name.upper()
+            if name not in merged:
+                continue
+            try:
+                values[field.name] = field.metadata["cast"](merged[name])
+            except ValueError as exc:
+                raise SettingsError(f"{name}: {exc}") from None
+        unknown = sorted(k for k in merged if k.startswith(PREFIX) and k not in known)
+        if unknown:
+            raise SettingsError(f"unknown setting(s): {', '.join(unknown)}")
+        return cls(**values).resolved()
+
+    @classmethod
+    def variable_names(cls) -> frozenset[str]:
+        return frozenset(PREFIX + field.name.upper() for field in dataclasses.fields(cls))
+
+    def resolved(self) -> Settings:
+        """Fill the profile's defaults and check that the result can run."""
+        data = Path(self.data_dir).resolve()
+        if self.profile == "embedded":
+            defaults: dict[str, Any] = {
+                "database_url": f"sqlite:///{data / 'voicebox.sqlite'}",
+                "broker_url": f"sqla+sqlite:///{data / 'broker.sqlite'}",
+                "ratelimit_storage_url": "memory://",
+                "storage_backend": "local",
+            }
+        else:
+            defaults = {
+                "broker_url": self.redis_url,
+                "ratelimit_storage_url": self.redis_url,
+                "storage_backend": "s3",
+            }
+        defaults["storage_dir"] = str(data / "blobs")
+        filled = dataclasses.replace(
+            self,
+            data_dir=str(data),
+            **{k: v for k, v in defaults.items() if getattr(self, k) is None},
+        )
+        filled.validate()
+        return filled
+
+    def validate(self) -> None:
+        if self.storage_backend == "s3" and not self.s3_bucket:
+            raise SettingsError("VOICEBOX_S3_BUCKET is required when the storage backend is s3")
+        if self.s3_bucket is not None and len(self.s3_bucket) < 3:
+            raise SettingsError("VOICEBOX_S3_BUCKET must be at least 3 characters")
+        if self.profile != "production":
+            return
+        for name in ("database_url", "redis_url"):
+            if not getattr(self, name):
+                raise SettingsError(f"VOICEBOX_{name.upper()} is required in the production profile")
+        if not self.database_url.startswith(("postgresql", "postgres")):  # type: ignore[union-attr]
+            raise SettingsError("VOICEBOX_DATABASE_URL must be a PostgreSQL URL in production")
+        if self.secret_key in KNOWN_DEV_SECRETS or len(self.secret_key) < MIN_SECRET_KEY_LENGTH:
+            raise SettingsError(
+                f"VOICEBOX_SECRET_KEY is missing or a development value; set a random value of at "
+                f"least {MIN_SECRET_KEY_LENGTH} characters (e.g. python -c "
+                f"'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        if self.storage_backend == "s3":
+            for name in ("s3_access_key", "s3_secret_key"):
+                if (getattr(self, name) or "") in KNOWN_DEV_SECRETS:
+                    raise SettingsError(
+                        f"VOICEBOX_{name.upper()} is missing or a development value in production"
+                    )

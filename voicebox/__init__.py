@@ -1,0 +1,89 @@
+"""voicebox: voice messages and stories between far-away parents and their children."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from pathlib import Path
+
+from flask import Flask, Response, g, request
+from sqlalchemy import event
+
+from config.logging import configure_logging
+from config.settings import Settings
+from voicebox import models  # noqa: F401 - registers every model on the metadata
+from voicebox.api import BLOB_LINK_PREFIX, register_api
+from voicebox.celery_app import celery_init_app
+from voicebox.cli import register_commands
+from voicebox.errors import register_error_handlers
+from voicebox.extensions import db, limiter, migrate
+from voicebox.storage import build_store
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build an app; the only place one is built. Settings default to the environment."""
+    settings = settings or Settings.from_env()
+    configure_logging(settings.log_level, settings.log_json)
+    app = Flask(__name__, static_folder=None)
+    app.config.update(
+        VOICEBOX_SETTINGS=settings,
+        SECRET_KEY=settings.secret_key,
+        SQLALCHEMY_DATABASE_URI=settings.database_url,
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings.database_url or ""),
+        MAX_CONTENT_LENGTH=settings.max_request_bytes,
+        RATELIMIT_STORAGE_URI=settings.ratelimit_storage_url,
+        RATELIMIT_ENABLED=settings.ratelimit_enabled,
+        RATELIMIT_HEADERS_ENABLED=True,
+        RATELIMIT_STRATEGY="moving-window",
+        JSON_SORT_KEYS=False,
+    )
+    Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
+    register_extensions(app, settings)
+    register_api(app)
+    register_error_handlers(app)
+    register_request_ids(app)
+    register_commands(app)
+    return app
+
+
+def _engine_options(url: str) -> dict:
+    if url.startswith("sqlite"):
+        # Worker, beat and API share the file: wait for a lock rather than fail at once.
+        return {"connect_args": {"timeout": 30}}
+    return {"pool_pre_ping": True}
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+def register_extensions(app: Flask, settings: Settings) -> None:
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite" and not event.contains(db.engine, "connect", _sqlite_pragmas):
+            event.listen(db.engine, "connect", _sqlite_pragmas)
+    migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True, compare_type=True)
+    limiter.init_app(app)
+    app.extensions["voicebox.blob_store"] = build_store(settings, BLOB_LINK_PREFIX)
+    celery_init_app(app, settings)
+
+
+def register_request_ids(app: Flask) -> None:
+    """Tag each request with an id (the caller's X-Request-ID if sane), echoed and logged."""
+
+    @app.before_request
+    def assign_request_id() -> None:
+        given = request.headers.get("X-Request-ID", "")
+        g.request_id = given if _REQUEST_ID.match(given) else secrets.token_hex(8)
+
+    @app.after_request
+    def echo_request_id(response: Response) -> Response:
+        if "request_id" in g:
+            response.headers["X-Request-ID"] = g.request_id
+        return response

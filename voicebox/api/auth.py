@@ -1,0 +1,52 @@
+"""Register, log in, log out."""
+
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from voicebox.api.schemas import SessionSchema, Text
+from voicebox.api.security import authenticated, current_principal
+from voicebox.extensions import current_settings, limiter
+from voicebox.services import accounts
+
+blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Accounts and tokens")
+
+
+class RegisterSchema(Schema):
+    phone = fields.String(required=True, validate=validate.Length(max=32))
+    password = fields.String(required=True, validate=validate.Length(max=accounts.MAX_PASSWORD))
+    display_name = Text(40, required=True)
+    role = fields.String(
+        required=True, validate=validate.OneOf([r.value for r in accounts.SELF_SERVICE_ROLES])
+    )
+
+
+class LoginSchema(Schema):
+    phone = fields.String(required=True, validate=validate.Length(max=32))
+    password = fields.String(required=True, validate=validate.Length(max=accounts.MAX_PASSWORD))
+
+
+@blp.route("/register", methods=["POST"])
+@blp.doc(security=[])
+@blp.arguments(RegisterSchema)
+@blp.response(201, SessionSchema)
+def register(body: dict) -> accounts.Session:
+    """Create a parent or volunteer account (volunteers start pending)"""
+    return accounts.register(**body)
+
+
+@blp.route("/login", methods=["POST"])
+@blp.doc(security=[])
+@limiter.limit(lambda: current_settings().login_rate_limit)
+@blp.arguments(LoginSchema)
+@blp.response(200, SessionSchema)
+def login(body: dict) -> accounts.Session:
+    """Exchange a phone number and password for a token"""
+    return accounts.login(**body)
+
+
+@blp.route("/logout", methods=["POST"])
+@authenticated()
+@blp.response(204)
+def logout() -> None:
+    """Revoke the token used for this call"""
+    accounts.logout(current_principal())

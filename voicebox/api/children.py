@@ -1,0 +1,45 @@
+"""Children: a guardian adds them (with consent) and lists them."""
+
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from voicebox.api.schemas import ChildSchema, StrictBoolean, Text, list_of
+from voicebox.api.security import authenticated, current_principal
+from voicebox.models import Child
+from voicebox.services import families
+
+blp = Blueprint("children", __name__, url_prefix="/api/v1/children", description="Children")
+
+ChildListSchema = list_of(ChildSchema, "ChildList")
+
+
+class NewChildSchema(Schema):
+    display_name = Text(40, required=True)
+    birth_year = fields.Integer(required=True, strict=True)
+    timezone = fields.String(validate=validate.Length(max=64))
+    guardian_consent = StrictBoolean(load_default=False)
+
+
+@blp.route("", methods=["POST"])
+@authenticated()
+@blp.arguments(NewChildSchema)
+@blp.response(201, ChildSchema)
+def create_child(body: dict) -> Child:
+    """Add a child; the caller becomes their guardian and records consent"""
+    return families.create_child(current_principal(), **body)
+
+
+@blp.route("", methods=["GET"])
+@authenticated()
+@blp.response(200, ChildListSchema)
+def list_children() -> dict:
+    """The children the caller looks after"""
+    return {"items": families.list_children(current_principal()), "next_cursor": None}
+
+
+@blp.route("/<child_id>", methods=["GET"])
+@authenticated()
+@blp.response(200, ChildSchema)
+def get_child(child_id: str) -> Child:
+    """One child the caller looks after"""
+    return families.get_child(current_principal(), child_id)

@@ -1,0 +1,62 @@
+"""A child's guardians, and one-time invitations for a second guardian."""
+
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from voicebox.api.schemas import ChildSchema, StrictBoolean, Timestamp, list_of
+from voicebox.api.security import authenticated, current_principal
+from voicebox.models import Child, Relation
+from voicebox.services import families
+
+blp = Blueprint("guardians", __name__, url_prefix="/api/v1", description="Guardians")
+
+
+class GuardianSchema(Schema):
+    id = fields.String()
+    display_name = fields.String()
+    relation = fields.String()
+
+
+GuardianListSchema = list_of(GuardianSchema, "GuardianList")
+
+
+class NewInviteSchema(Schema):
+    relation = fields.String(
+        load_default=Relation.OTHER.value, validate=validate.OneOf([r.value for r in Relation])
+    )
+
+
+class InviteSchema(Schema):
+    code = fields.String()
+    expires_at = Timestamp()
+
+
+class AcceptInviteSchema(Schema):
+    code = fields.String(required=True, validate=validate.Length(min=4, max=32))
+    guardian_consent = StrictBoolean(load_default=False)
+
+
+@blp.route("/children/<child_id>/guardians", methods=["GET"])
+@authenticated()
+@blp.response(200, GuardianListSchema)
+def list_guardians(child_id: str) -> dict:
+    """Everyone who looks after the child"""
+    return {"items": families.list_guardians(current_principal(), child_id), "next_cursor": None}
+
+
+@blp.route("/children/<child_id>/guardian-invites", methods=["POST"])
+@authenticated()
+@blp.arguments(NewInviteSchema)
+@blp.response(201, InviteSchema)
+def invite_guardian(body: dict, child_id: str) -> families.Invite:
+    """A one-time code that lets another parent or a grandparent look after the child too"""
+    return families.invite_guardian(current_principal(), child_id, **body)
+
+
+@blp.route("/guardian-invites/accept", methods=["POST"])
+@authenticated()
+@blp.arguments(AcceptInviteSchema)
+@blp.response(200, ChildSchema)
+def accept_invite(body: dict) -> Child:
+    """Become a guardian of the child the code was made for"""
+    return families.accept_invite(current_principal(), **body)

@@ -1,0 +1,63 @@
+"""Celery wired to the Flask app, after Flask's ``celery_init_app`` pattern.
+
+Every task runs inside an app context and opens its own database session. The same tasks run
+on both profiles: Redis in production, kombu's SQLAlchemy transport over SQLite in embedded.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from celery import Celery, Task
+from flask import Flask
+from kombu import Queue
+
+from config.settings import Settings
+
+QUEUES = ("default", "media", "delivery", "helpdesk")
+# Housekeeping is light and hourly; it shares the default queue.
+BEAT_SCHEDULE = {
+    "purge-expired-credentials": {"task": "voicebox.accounts.purge_expired", "schedule": 3600.0},
+}
+
+
+def _broker_options(broker_url: str) -> dict[str, Any]:
+    if broker_url.startswith("redis"):
+        # A task delayed past the visibility timeout is redelivered again and again; nothing we
+        # enqueue waits that long (schedules live in the database), so a short timeout only
+        # speeds up recovery of tasks whose worker died.
+        return {"broker_transport_options": {"visibility_timeout": 900}}
+    # kombu's SQLAlchemy transport hands its options to create_engine: give it none.
+    return {}
+
+
+def celery_init_app(app: Flask, settings: Settings) -> Celery:
+    class FlaskTask(Task):
+        def __call__(self, *args: object, **kwargs: object) -> object:
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery_app = Celery(app.name, task_cls=FlaskTask)
+    celery_app.config_from_object(
+        {
+            "broker_url": settings.broker_url,
+            "broker_connection_retry_on_startup": True,
+            "task_ignore_result": True,
+            "task_default_queue": "default",
+            "task_queues": [Queue(name) for name in QUEUES],
+            "task_routes": {f"voicebox.{name}.*": {"queue": name} for name in QUEUES[1:]},
+            # The database is the truth: a lost message is re-enqueued by a sweeper, so tasks
+            # are acked on receipt rather than risking a crash loop on redelivery.
+            "task_acks_late": False,
+            "worker_prefetch_multiplier": 1,
+            "worker_hijack_root_logger": False,
+            "beat_schedule": BEAT_SCHEDULE,
+            "beat_schedule_filename": str(Path(settings.data_dir) / "celerybeat-schedule"),
+            "timezone": "UTC",
+            **_broker_options(settings.broker_url or ""),
+        }
+    )
+    celery_app.set_default()
+    app.extensions["celery"] = celery_app
+    return celery_app

@@ -1,0 +1,119 @@
+"""Domain errors, and the one renderer that turns every error into application/problem+json.
+
+Services raise the errors below; the HTTP edge maps them once, here. Werkzeug's HTTP errors
+(404 for an unknown route, 405, 413, 429 from the rate limiter, 422 from request parsing) are
+rendered in the same shape, and anything unexpected becomes a bare 500 with a request id.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, g, json
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class DomainError(Exception):
+    """A use case refused: the message is safe to show to the caller."""
+
+    status = 400
+    title = "Bad request"
+    slug = "bad-request"
+    headers: dict[str, str] = {}
+
+    def __init__(self, detail: str, errors: dict[str, list[str]] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors
+
+
+class Invalid(DomainError):
+    status, title, slug = 422, "Invalid input", "invalid"
+
+
+class Unauthorized(DomainError):
+    status, title, slug = 401, "Not authenticated", "unauthorized"
+    headers = {"WWW-Authenticate": 'Bearer realm="voicebox"'}
+
+
+class Forbidden(DomainError):
+    status, title, slug = 403, "Forbidden", "forbidden"
+
+
+class NotFound(DomainError):
+    """Also what a caller gets for something they may not see: no hint that it exists."""
+
+    status, title, slug = 404, "Not found", "not-found"
+
+
+class Conflict(DomainError):
+    status, title, slug = 409, "Conflict", "conflict"
+
+
+class Gone(DomainError):
+    status, title, slug = 410, "Gone", "gone"
+
+
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    type_: str = "about:blank",
+    errors: dict[str, Any] | None = None,
+) -> Response:
+    body: dict[str, Any] = {"type": type_, "title": title, "status": status, "detail": detail}
+    if errors:
+        body["errors"] = errors
+    if "request_id" in g:
+        body["request_id"] = g.request_id
+    return Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
+
+
+def _field_errors(messages: Any) -> dict[str, Any]:
+    """webargs reports {location: {field: [...]}}; clients want {field: [...]}."""
+    if not isinstance(messages, dict):
+        return {"_body": messages}
+    flat: dict[str, Any] = {}
+    for fields in messages.values():
+        if isinstance(fields, dict):
+            flat.update(fields)
+        else:
+            flat.setdefault("_body", []).extend(fields if isinstance(fields, list) else [fields])
+    return flat
+
+
+def _render_domain_error(error: DomainError) -> Response:
+    response = problem(
+        error.status, error.title, error.detail, f"urn:voicebox:problem:{error.slug}", error.errors
+    )
+    response.headers.update(error.headers)
+    return response
+
+
+def _render_http_exception(error: HTTPException) -> Response:
+    status = error.code or 500
+    data = getattr(error, "data", None) or {}
+    errors = _field_errors(data["messages"]) if "messages" in data else None
+    detail = "Some fields are missing or invalid." if errors else (error.description or error.name)
+    response = problem(status, error.name, detail, errors=errors)
+    # Keep what Werkzeug meant to send with the error: Allow on 405, Retry-After on 429.
+    for header, value in error.get_headers():
+        if header.lower() != "content-type":
+            response.headers[header] = value
+    return response
+
+
+def _render_unexpected(error: Exception) -> Response:
+    log.exception("unhandled error", extra={"request_id": g.get("request_id")})
+    return problem(500, "Internal Server Error", "Something went wrong on our side; it has been logged.")
+
+
+def register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(DomainError, _render_domain_error)
+    app.register_error_handler(HTTPException, _render_http_exception)
+    app.register_error_handler(Exception, _render_unexpected)

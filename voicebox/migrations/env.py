@@ -1,0 +1,35 @@
+"""Alembic environment: migrate the database of the current Flask app, online only."""
+
+from typing import Any
+
+from alembic import context
+from alembic.autogenerate.api import AutogenContext
+from flask import current_app
+
+from voicebox.extensions import db
+from voicebox.models.base import UTCDateTime
+
+
+def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | bool:
+    """Write UTCDateTime as plain sa.DateTime: a revision must not import application code."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
+def run_migrations_online() -> None:
+    connectable = db.engine
+    with connectable.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=db.metadata,
+            render_item=render_item,
+            **current_app.extensions["migrate"].configure_args,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    raise SystemExit("offline migrations are not supported: run against a database")
+run_migrations_online()

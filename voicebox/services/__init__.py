@@ -1,0 +1,1 @@
+"""Use cases: each function validates, acts, and owns its transaction."""

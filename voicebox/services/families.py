@@ -1,0 +1,171 @@
+"""Children and their guardians: create a child with consent, invite a second guardian."""
+
+from __future__ import annotations
+
+import functools
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import available_timezones
+
+from sqlalchemy import select, update
+
+from voicebox.clock import utcnow
+from voicebox.errors import Conflict, Gone, Invalid, NotFound
+from voicebox.extensions import current_settings, db
+from voicebox.models import Child, Consent, GuardianInvite, Guardianship, Relation, Role, User
+from voicebox.services import policy
+from voicebox.services.tokens import Principal, hash_secret
+
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+OLDEST_CHILD_AGE = 18
+# Read aloud over a phone call to a grandparent: no 0/O or 1/I/L to confuse.
+INVITE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+INVITE_LENGTH = 10
+
+
+@dataclass(frozen=True)
+class Invite:
+    code: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class GuardianView:
+    id: str
+    display_name: str
+    relation: str
+
+
+def _check_consent(consent: bool) -> None:
+    if consent is not True:
+        raise Invalid(
+            "A guardian must consent to the privacy policy before a child's data is stored.",
+            {"guardian_consent": ["Must be true."]},
+        )
+
+
+@functools.cache
+def _known_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def _check_timezone(name: str) -> str:
+    if name not in _known_zones():
+        raise Invalid("Unknown time zone.", {"timezone": ["Use an IANA zone like Asia/Shanghai."]})
+    return name
+
+
+def _record_consent(child_id: str, guardian_id: str) -> None:
+    db.session.add(
+        Consent(
+            child_id=child_id,
+            guardian_id=guardian_id,
+            policy_version=current_settings().consent_policy_version,
+        )
+    )
+
+
+def create_child(
+    principal: Principal,
+    display_name: str,
+    birth_year: int,
+    guardian_consent: bool,
+    timezone: str | None = None,
+) -> Child:
+    policy.require_role(principal, Role.PARENT)
+    _check_consent(guardian_consent)
+    this_year = utcnow().year
+    if not this_year - OLDEST_CHILD_AGE <= birth_year <= this_year:
+        raise Invalid(
+            "That birth year is not a child's.",
+            {"birth_year": [f"Must be between {this_year - OLDEST_CHILD_AGE} and {this_year}."]},
+        )
+    child = Child(
+        display_name=display_name,
+        birth_year=birth_year,
+        timezone=_check_timezone(timezone or DEFAULT_TIMEZONE),
+    )
+    db.session.add(child)
+    db.session.flush()
+    db.session.add(Guardianship(child_id=child.id, user_id=principal.user.id, relation=Relation.PARENT))  # type: ignore[union-attr]
+    _record_consent(child.id, principal.user.id)  # type: ignore[union-attr]
+    db.session.commit()
+    return child
+
+
+def list_children(principal: Principal) -> list[Child]:
+    if principal.user is None:
+        return []
+    return list(
+        db.session.scalars(
+            select(Child)
+            .join(Guardianship, Guardianship.child_id == Child.id)
+            .where(Guardianship.user_id == principal.user.id)
+            .order_by(Child.created_at, Child.id)
+        )
+    )
+
+
+def get_child(principal: Principal, child_id: str) -> Child:
+    return policy.guarded_child(principal, child_id)
+
+
+def list_guardians(principal: Principal, child_id: str) -> list[GuardianView]:
+    child = policy.guarded_child(principal, child_id)
+    rows = db.session.execute(
+        select(User, Guardianship.relation)
+        .join(Guardianship, Guardianship.user_id == User.id)
+        .where(Guardianship.child_id == child.id)
+        .order_by(Guardianship.created_at)
+    )
+    return [GuardianView(user.id, user.display_name, relation) for user, relation in rows]
+
+
+def invite_guardian(principal: Principal, child_id: str, relation: str) -> Invite:
+    child = policy.guarded_child(principal, child_id)
+    code = "".join(secrets.choice(INVITE_ALPHABET) for _ in range(INVITE_LENGTH))
+    expires_at = utcnow() + timedelta(hours=current_settings().invite_ttl_hours)
+    db.session.add(
+        GuardianInvite(
+            code_hash=hash_secret(code),
+            child_id=child.id,
+            created_by=principal.user.id,  # type: ignore[union-attr]
+            relation=relation,
+            expires_at=expires_at,
+        )
+    )
+    db.session.commit()
+    return Invite(code, expires_at)
+
+
+def accept_invite(principal: Principal, code: str, guardian_consent: bool) -> Child:
+    policy.require_role(principal, Role.PARENT)
+    _check_consent(guardian_consent)
+    user_id = principal.user.id  # type: ignore[union-attr]
+    invite = db.session.scalar(
+        select(GuardianInvite).where(GuardianInvite.code_hash == hash_secret(code.strip().upper()))
+    )
+    if invite is None:
+        raise NotFound("No such invitation code.")
+    already = db.session.get(Guardianship, (invite.child_id, user_id))
+    if already is not None:
+        raise Conflict("You already look after this child.")
+    now = utcnow()
+    # One statement decides who uses the code, so two people racing for it cannot both win.
+    claimed = db.session.execute(
+        update(GuardianInvite)
+        .where(
+            GuardianInvite.id == invite.id,
+            GuardianInvite.used_at.is_(None),
+            GuardianInvite.expires_at > now,
+        )
+        .values(used_at=now, used_by=user_id)
+    ).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        raise Gone("This invitation has expired or was already used; ask for a new one.")
+    db.session.add(Guardianship(child_id=invite.child_id, user_id=user_id, relation=invite.relation))
+    _record_consent(invite.child_id, user_id)
+    db.session.commit()
+    return db.session.get_one(Child, invite.child_id)

@@ -1,0 +1,35 @@
+"""Sweeps of credentials nobody can use any more: expired tokens, pairing codes, invitations."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import delete, or_
+
+from voicebox.clock import utcnow
+from voicebox.extensions import db
+from voicebox.models import AuthToken, GuardianInvite, PairingCode
+
+# Revoked and expired tokens are kept a while so a support request about "why was I logged
+# out" can still be answered, then removed.
+TOKEN_GRACE = timedelta(days=7)
+
+
+def purge_expired_credentials() -> dict[str, int]:
+    """Delete what can no longer authenticate anyone; running it twice deletes nothing more."""
+    now = utcnow()
+    removed = {
+        "tokens": db.session.execute(
+            delete(AuthToken).where(
+                or_(AuthToken.expires_at < now - TOKEN_GRACE, AuthToken.revoked_at < now - TOKEN_GRACE)
+            )
+        ).rowcount,
+        "pairing_codes": db.session.execute(
+            delete(PairingCode).where(or_(PairingCode.expires_at < now, PairingCode.used_at.is_not(None)))
+        ).rowcount,
+        "guardian_invites": db.session.execute(
+            delete(GuardianInvite).where(GuardianInvite.expires_at < now, GuardianInvite.used_at.is_(None))
+        ).rowcount,
+    }
+    db.session.commit()
+    return removed

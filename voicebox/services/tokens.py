@@ -1,0 +1,79 @@
+"""Issue, resolve and revoke bearer tokens, for users and for children's devices."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import or_, select, update
+
+from voicebox.clock import utcnow
+from voicebox.extensions import current_settings, db
+from voicebox.models import AuthToken, Child, Device, User
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a user, or a child speaking through one paired device."""
+
+    token_id: str
+    user: User | None = None
+    device: Device | None = None
+    child: Child | None = None
+
+    @property
+    def role(self) -> str:
+        return "child" if self.device is not None else self.user.role  # type: ignore[union-attr]
+
+
+def hash_secret(raw: str) -> str:
+    """Tokens and codes are stored as SHA-256: a leaked table gives no usable credential."""
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def issue(*, user: User | None = None, device: Device | None = None) -> str:
+    """Add a token for the user or the device to the session; return its only plain copy."""
+    settings = current_settings()
+    days = settings.device_token_ttl_days if device is not None else settings.user_token_ttl_days
+    raw = secrets.token_urlsafe(32)
+    db.session.add(
+        AuthToken(
+            token_hash=hash_secret(raw),
+            user_id=user.id if user is not None else None,
+            device_id=device.id if device is not None else None,
+            expires_at=utcnow() + timedelta(days=days),
+        )
+    )
+    return raw
+
+
+def resolve(raw: str) -> Principal | None:
+    """The principal a token speaks for, or None if it is unknown, expired or revoked."""
+    now = utcnow()
+    row = db.session.execute(
+        select(AuthToken, User, Device, Child)
+        .outerjoin(User, AuthToken.user_id == User.id)
+        .outerjoin(Device, AuthToken.device_id == Device.id)
+        .outerjoin(Child, Device.child_id == Child.id)
+        .where(
+            AuthToken.token_hash == hash_secret(raw),
+            AuthToken.revoked_at.is_(None),
+            AuthToken.expires_at > now,
+            or_(AuthToken.device_id.is_(None), Device.revoked_at.is_(None)),
+        )
+    ).first()
+    if row is None:
+        return None
+    token, user, device, child = row
+    return Principal(token_id=token.id, user=user, device=device, child=child)
+
+
+def revoke(token_id: str) -> None:
+    db.session.execute(
+        update(AuthToken)
+        .where(AuthToken.id == token_id, AuthToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    db.session.commit()

@@ -1,0 +1,11 @@
+"""Account housekeeping tasks."""
+
+from celery import shared_task
+
+from voicebox.services import housekeeping
+
+
+@shared_task(name="voicebox.accounts.purge_expired", soft_time_limit=300)
+def purge_expired() -> dict[str, int]:
+    """Delete expired tokens, pairing codes and invitations; safe to run any number of times."""
+    return housekeeping.purge_expired_credentials()
