@@ -1,0 +1,260 @@
+"""Fixtures shared by every test: settings and app factories, and the real services.
+
+PostgreSQL and Redis are the machine's own (TEST_DATABASE_URL, TEST_REDIS_URL override the
+defaults); S3 is moto's standalone server, started here on a free local port. A service that
+is down fails the tests that need it, with the command that starts it.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import boto3
+import pytest
+import redis
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from moto.server import ThreadedMotoServer
+
+from config.settings import Settings
+from voicebox import create_app
+from voicebox.extensions import db, limiter
+
+PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+REDIS_URL = "redis://127.0.0.1:6379/9"
+HOW_TO_START = {
+    "PostgreSQL": "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
+    "Redis": "redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no",
+}
+
+
+def _unreachable(service: str, url: str, error: Exception) -> None:
+    pytest.fail(
+        f"{service} is not reachable at {url} ({error}). Start it with:\n    {HOW_TO_START[service]}",
+        pytrace=False,
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh schema in the test database, dropped at the end: runs never see each other."""
+    base = os.environ.get("TEST_DATABASE_URL", PG_URL)
+    schema = f"vb_test_{secrets.token_hex(4)}"
+    engine = sa.create_engine(base)
+    try:
+        with engine.begin() as connection:
+            connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    except sa.exc.OperationalError as exc:
+        _unreachable("PostgreSQL", base, exc)
+    yield f"{base}?options=-csearch_path%3D{schema}"
+    with engine.begin() as connection:
+        connection.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    url = os.environ.get("TEST_REDIS_URL", REDIS_URL)
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        _unreachable("Redis", url, exc)
+    return url
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_bucket(s3_endpoint: str) -> str:
+    bucket = f"voicebox-test-{secrets.token_hex(4)}"
+    s3_client(s3_endpoint).create_bucket(Bucket=bucket)
+    return bucket
+
+
+def s3_client(endpoint: str) -> Any:
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="test-access-key-id",
+        aws_secret_access_key="test-secret-access-key-value",
+    )
+
+
+@pytest.fixture(scope="session")
+def production_env(
+    postgres_url: str, redis_url: str, s3_endpoint: str, s3_bucket: str, tmp_path_factory
+) -> dict:
+    """The environment of a production-profile process against the test services."""
+    return {
+        "VOICEBOX_PROFILE": "production",
+        "VOICEBOX_SECRET_KEY": secrets.token_urlsafe(48),
+        "VOICEBOX_DATA_DIR": str(tmp_path_factory.mktemp("production-data")),
+        "VOICEBOX_DATABASE_URL": postgres_url,
+        "VOICEBOX_REDIS_URL": redis_url,
+        "VOICEBOX_S3_ENDPOINT_URL": s3_endpoint,
+        "VOICEBOX_S3_BUCKET": s3_bucket,
+        "VOICEBOX_S3_ACCESS_KEY": "test-access-key-id",
+        "VOICEBOX_S3_SECRET_KEY": "test-secret-access-key-value",
+        "VOICEBOX_LOG_LEVEL": "WARNING",
+    }
+
+
+@pytest.fixture(scope="session")
+def embedded_env(tmp_path_factory) -> dict:
+    return {
+        "VOICEBOX_DATA_DIR": str(tmp_path_factory.mktemp("embedded-data")),
+        "VOICEBOX_LOG_LEVEL": "WARNING",
+    }
+
+
+def build_app(env: dict, **overrides: str) -> Flask:
+    """An app from an environment, with its database migrated to the newest revision."""
+    app = create_app(Settings.from_env({**env, **overrides}, env_file=None))
+    app.config["TESTING"] = True
+    with app.app_context():
+        upgrade()
+    return app
+
+
+def wipe(app: Flask) -> None:
+    """Empty every table: tests share a migrated database but never each other's rows."""
+    with app.app_context():
+        with db.engine.begin() as connection:
+            for table in reversed(db.metadata.sorted_tables):
+                connection.execute(table.delete())
+        db.session.remove()
+
+
+def dispose(app: Flask) -> None:
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def production_app(production_env: dict) -> Iterator[Flask]:
+    app = build_app(production_env)
+    yield app
+    dispose(app)
+
+
+@pytest.fixture(scope="session")
+def embedded_app(embedded_env: dict) -> Iterator[Flask]:
+    app = build_app(embedded_env)
+    yield app
+    dispose(app)
+
+
+@pytest.fixture(params=["production", "embedded"])
+def app(request: pytest.FixtureRequest) -> Iterator[Flask]:
+    """The same tests run on both profiles: one code path, two sets of backing services."""
+    app = request.getfixturevalue(f"{request.param}_app")
+    # One Limiter serves every app in this process; point it at this app's storage afresh.
+    limiter.init_app(app)
+    limiter.reset()
+    yield app
+    wipe(app)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+class Api:
+    """A thin JSON client over the test client, remembering one bearer token."""
+
+    def __init__(self, client: FlaskClient, token: str | None = None) -> None:
+        self.client = client
+        self.token = token
+
+    def _headers(self, headers: dict | None) -> dict:
+        merged = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        return {**merged, **(headers or {})}
+
+    def get(self, path: str, **kwargs: Any) -> Any:
+        return self.client.get(f"/api/v1{path}", headers=self._headers(kwargs.pop("headers", None)), **kwargs)
+
+    def post(self, path: str, json: Any = None, **kwargs: Any) -> Any:
+        return self.client.post(
+            f"/api/v1{path}", json=json, headers=self._headers(kwargs.pop("headers", None)), **kwargs
+        )
+
+    def delete(self, path: str, **kwargs: Any) -> Any:
+        return self.client.delete(
+            f"/api/v1{path}", headers=self._headers(kwargs.pop("headers", None)), **kwargs
+        )
+
+
+@pytest.fixture
+def anonymous(client: FlaskClient) -> Api:
+    return Api(client)
+
+
+@pytest.fixture
+def register(client: FlaskClient) -> Callable[..., Api]:
+    """Register an account and return a client that speaks as it."""
+
+    def make(role: str = "parent", display_name: str = "Mama", password: str = "correct horse") -> Api:
+        phone = f"+86139{secrets.randbelow(10**8):08d}"
+        response = Api(client).post(
+            "/auth/register",
+            {"phone": phone, "password": password, "display_name": display_name, "role": role},
+        )
+        assert response.status_code == 201, response.json
+        api = Api(client, response.json["token"])
+        api.user = response.json["user"]  # type: ignore[attr-defined]
+        api.phone = phone  # type: ignore[attr-defined]
+        return api
+
+    return make
+
+
+@pytest.fixture
+def parent(register: Callable[..., Api]) -> Api:
+    return register("parent", "Mama")
+
+
+@pytest.fixture
+def make_child(parent: Api) -> Callable[..., dict]:
+    def make(guardian: Api | None = None, **fields: Any) -> dict:
+        body = {"display_name": "Xiaoming", "birth_year": 2018, "guardian_consent": True, **fields}
+        response = (guardian or parent).post("/children", body)
+        assert response.status_code == 201, response.json
+        return response.json
+
+    return make
+
+
+@pytest.fixture
+def pair_device(client: FlaskClient, parent: Api) -> Callable[..., Api]:
+    """Pair a device to a child and return a client speaking as that device."""
+
+    def make(child_id: str, guardian: Api | None = None, name: str = "Grandma's phone") -> Api:
+        code = (guardian or parent).post(f"/children/{child_id}/pairing-code").json["code"]
+        response = Api(client).post("/devices/pair", {"code": code, "device_name": name})
+        assert response.status_code == 201, response.json
+        device = Api(client, response.json["token"])
+        device.device_id = response.json["device"]["id"]  # type: ignore[attr-defined]
+        return device
+
+    return make

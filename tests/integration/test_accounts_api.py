@@ -1,0 +1,126 @@
+"""Accounts over HTTP: register, login, logout, /me, admins and volunteer approval."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from tests.conftest import Api
+from voicebox.clock import utcnow
+from voicebox.extensions import db
+from voicebox.models import AuthToken, User
+
+
+def test_register_parent_gets_token_and_user(anonymous: Api, app) -> None:
+    response = anonymous.post(
+        "/auth/register",
+        {"phone": "138 0013 8000", "password": "long enough", "display_name": "Mama", "role": "parent"},
+    )
+    assert response.status_code == 201
+    body = response.json
+    assert body["user"]["role"] == "parent" and body["user"]["status"] == "active"
+    assert set(body["user"]) == {"id", "role", "display_name", "status"}
+    with app.app_context():
+        user = db.session.scalar(select(User))
+        assert user.phone == "+8613800138000"
+        assert user.password_hash.startswith("$argon2id$") and "long enough" not in user.password_hash
+        stored = db.session.scalar(select(AuthToken.token_hash))
+        assert stored != body["token"] and len(stored) == 64
+
+
+def test_volunteer_starts_pending(register) -> None:
+    volunteer = register("volunteer")
+    assert volunteer.user["status"] == "pending"
+    assert volunteer.get("/me").json["status"] == "pending"
+
+
+def test_same_phone_twice_is_a_conflict(anonymous: Api) -> None:
+    body = {"phone": "+8613900000001", "password": "long enough", "display_name": "A", "role": "parent"}
+    assert anonymous.post("/auth/register", body).status_code == 201
+    again = anonymous.post("/auth/register", {**body, "phone": "13900000001"})
+    assert again.status_code == 409
+    assert again.content_type == "application/problem+json"
+
+
+def test_login_and_wrong_password(parent: Api, anonymous: Api) -> None:
+    good = anonymous.post("/auth/login", {"phone": parent.phone, "password": "correct horse"})
+    assert good.status_code == 200 and good.json["user"]["id"] == parent.user["id"]
+    assert Api(anonymous.client, good.json["token"]).get("/me").status_code == 200
+    wrong = anonymous.post("/auth/login", {"phone": parent.phone, "password": "wrong horse"})
+    assert wrong.status_code == 401
+    unknown = anonymous.post("/auth/login", {"phone": "+8613700000000", "password": "correct horse"})
+    assert unknown.status_code == 401
+    assert wrong.json["detail"] == unknown.json["detail"]
+
+
+def test_logout_revokes_only_that_token(parent: Api, anonymous: Api) -> None:
+    other = Api(
+        anonymous.client,
+        anonymous.post("/auth/login", {"phone": parent.phone, "password": "correct horse"}).json["token"],
+    )
+    assert parent.post("/auth/logout").status_code == 204
+    assert parent.get("/me").status_code == 401
+    assert other.get("/me").status_code == 200
+
+
+def test_expired_token_is_refused(parent: Api, app) -> None:
+    with app.app_context():
+        db.session.execute(update(AuthToken).values(expires_at=utcnow() - timedelta(seconds=1)))
+        db.session.commit()
+    response = parent.get("/me")
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_missing_or_garbage_token_is_401(anonymous: Api) -> None:
+    assert anonymous.get("/me").status_code == 401
+    assert anonymous.get("/me", headers={"Authorization": "Bearer nope"}).status_code == 401
+    assert anonymous.get("/me", headers={"Authorization": "Basic abc"}).status_code == 401
+
+
+def test_admin_from_cli_approves_volunteer(app, register, anonymous: Api) -> None:
+    result = app.test_cli_runner().invoke(
+        args=["create-admin", "--phone", "+8613811112222", "--password", "admin password"]
+    )
+    assert result.exit_code == 0, result.output
+    admin = Api(
+        anonymous.client,
+        anonymous.post("/auth/login", {"phone": "+8613811112222", "password": "admin password"}).json[
+            "token"
+        ],
+    )
+    assert admin.get("/me").json["role"] == "admin"
+    volunteer = register("volunteer")
+    pending = admin.get("/admin/volunteers?status=pending").json["items"]
+    assert [v["id"] for v in pending] == [volunteer.user["id"]]
+    approved = admin.post(f"/admin/volunteers/{volunteer.user['id']}/approve")
+    assert approved.status_code == 200 and approved.json["status"] == "approved"
+    assert volunteer.get("/me").json["status"] == "approved"
+    assert admin.post("/admin/volunteers/nobody/approve").status_code == 404
+
+
+def test_create_admin_twice_fails_cleanly(app) -> None:
+    args = ["create-admin", "--phone", "+8613811113333", "--password", "admin password"]
+    assert app.test_cli_runner().invoke(args=args).exit_code == 0
+    again = app.test_cli_runner().invoke(args=args)
+    assert again.exit_code != 0 and "already exists" in again.output
+
+
+def test_only_admins_approve(parent: Api, register) -> None:
+    volunteer = register("volunteer")
+    assert parent.post(f"/admin/volunteers/{volunteer.user['id']}/approve").status_code == 403
+    assert volunteer.post(f"/admin/volunteers/{volunteer.user['id']}/approve").status_code == 403
+
+
+def test_login_is_rate_limited(anonymous: Api, parent: Api) -> None:
+    statuses = [
+        anonymous.post("/auth/login", {"phone": parent.phone, "password": "wrong horse"}).status_code
+        for _ in range(11)
+    ]
+    assert statuses[:10] == [401] * 10
+    assert statuses[10] == 429
+    limited = anonymous.post("/auth/login", {"phone": parent.phone, "password": "correct horse"})
+    assert limited.status_code == 429
+    assert int(limited.headers["Retry-After"]) > 0
+    assert limited.content_type == "application/problem+json"

@@ -1,0 +1,77 @@
+"""A second guardian joins with a one-time invitation code, and consents too."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from tests.conftest import Api
+from voicebox.clock import utcnow
+from voicebox.extensions import db
+from voicebox.models import Consent, GuardianInvite
+
+
+def test_grandparent_joins_with_an_invitation(parent: Api, register, make_child, app) -> None:
+    child = make_child()
+    invite = parent.post(f"/children/{child['id']}/guardian-invites", {"relation": "grandparent"})
+    assert invite.status_code == 201
+    grandma = register("parent", "Nainai")
+    assert grandma.get(f"/children/{child['id']}").status_code == 404
+    joined = grandma.post(
+        "/guardian-invites/accept", {"code": invite.json["code"].lower(), "guardian_consent": True}
+    )
+    assert joined.status_code == 200 and joined.json["id"] == child["id"]
+    assert grandma.get(f"/children/{child['id']}").status_code == 200
+    guardians = parent.get(f"/children/{child['id']}/guardians").json["items"]
+    assert [(g["display_name"], g["relation"]) for g in guardians] == [
+        ("Mama", "parent"),
+        ("Nainai", "grandparent"),
+    ]
+    with app.app_context():
+        assert {c.guardian_id for c in db.session.scalars(select(Consent))} == {
+            parent.user["id"],
+            grandma.user["id"],
+        }
+
+
+def test_invitation_is_single_use_and_expires(parent: Api, register, make_child, app) -> None:
+    child = make_child()
+    code = parent.post(f"/children/{child['id']}/guardian-invites", {}).json["code"]
+    first, second = register("parent", "A"), register("parent", "B")
+    assert first.post("/guardian-invites/accept", {"code": code, "guardian_consent": True}).status_code == 200
+    assert (
+        second.post("/guardian-invites/accept", {"code": code, "guardian_consent": True}).status_code == 410
+    )
+    late = parent.post(f"/children/{child['id']}/guardian-invites", {}).json["code"]
+    with app.app_context():
+        db.session.execute(update(GuardianInvite).values(expires_at=utcnow() - timedelta(seconds=1)))
+        db.session.commit()
+    assert (
+        second.post("/guardian-invites/accept", {"code": late, "guardian_consent": True}).status_code == 410
+    )
+    assert (
+        second.post("/guardian-invites/accept", {"code": "NOSUCHCODE", "guardian_consent": True}).status_code
+        == 404
+    )
+
+
+def test_accepting_needs_consent_and_a_new_guardian(parent: Api, register, make_child) -> None:
+    child = make_child()
+    code = parent.post(f"/children/{child['id']}/guardian-invites", {}).json["code"]
+    other = register("parent", "Baba")
+    assert other.post("/guardian-invites/accept", {"code": code}).status_code == 422
+    assert (
+        parent.post("/guardian-invites/accept", {"code": code, "guardian_consent": True}).status_code == 409
+    )
+    assert other.post("/guardian-invites/accept", {"code": code, "guardian_consent": True}).status_code == 200
+
+
+def test_invites_need_a_known_relation_and_a_guardian(parent: Api, register, make_child, pair_device) -> None:
+    child = make_child()
+    assert parent.post(f"/children/{child['id']}/guardian-invites", {"relation": "uncle"}).status_code == 422
+    stranger = register("parent", "Stranger")
+    device = pair_device(child["id"])
+    for caller in (stranger, device):
+        assert caller.post(f"/children/{child['id']}/guardian-invites", {}).status_code == 404
+        assert caller.get(f"/children/{child['id']}/guardians").status_code == 404
