@@ -2,6 +2,7 @@
 
 from flask import Flask
 from flask_smorest import Api
+from werkzeug.routing import BaseConverter
 
 from voicebox.api import admin, auth, blobs, children, devices, guardians, health, me
 from voicebox.api.schemas import ProblemSchema
@@ -14,7 +15,14 @@ class VoiceboxApi(Api):
     ERROR_SCHEMA = ProblemSchema
 
 
+class IdConverter(BaseConverter):
+    """Ids in paths: anything else is not routed at all (404), so it never reaches a query."""
+
+    regex = r"[A-Za-z0-9_-]{1,64}"
+
+
 def register_api(app: Flask) -> Api:
+    app.url_map.converters["id"] = IdConverter
     app.config.update(
         API_TITLE="voicebox",
         API_VERSION="v1",
@@ -27,6 +35,7 @@ def register_api(app: Flask) -> Api:
         },
     )
     api = VoiceboxApi(app)
+    api.register_converter(IdConverter, lambda _: {"type": "string", "pattern": f"^{IdConverter.regex}$"})
     for module in BLUEPRINTS:
         api.register_blueprint(module.blp)
     return api

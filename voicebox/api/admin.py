@@ -26,7 +26,7 @@ def list_volunteers(query: dict) -> dict:
     return {"items": accounts.list_volunteers(query.get("status")), "next_cursor": None}
 
 
-@blp.route("/volunteers/<user_id>/approve", methods=["POST"])
+@blp.route("/volunteers/<id:user_id>/approve", methods=["POST"])
 @authenticated(Role.ADMIN)
 @blp.response(200, UserSchema)
 def approve_volunteer(user_id: str) -> User:

@@ -37,7 +37,7 @@ def list_children() -> dict:
     return {"items": families.list_children(current_principal()), "next_cursor": None}
 
 
-@blp.route("/<child_id>", methods=["GET"])
+@blp.route("/<id:child_id>", methods=["GET"])
 @authenticated()
 @blp.response(200, ChildSchema)
 def get_child(child_id: str) -> Child:

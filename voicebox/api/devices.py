@@ -30,7 +30,7 @@ class PairedSchema(Schema):
     device = fields.Nested(DeviceSchema)
 
 
-@blp.route("/children/<child_id>/pairing-code", methods=["POST"])
+@blp.route("/children/<id:child_id>/pairing-code", methods=["POST"])
 @authenticated()
 @blp.response(201, PairingCodeSchema)
 def issue_pairing_code(child_id: str) -> PairingCode:
@@ -48,7 +48,7 @@ def pair(body: dict) -> devices.Pairing:
     return devices.pair(**body)
 
 
-@blp.route("/children/<child_id>/devices", methods=["GET"])
+@blp.route("/children/<id:child_id>/devices", methods=["GET"])
 @authenticated()
 @blp.response(200, DeviceListSchema)
 def list_devices(child_id: str) -> dict:
@@ -56,7 +56,7 @@ def list_devices(child_id: str) -> dict:
     return {"items": devices.list_devices(current_principal(), child_id), "next_cursor": None}
 
 
-@blp.route("/children/<child_id>/devices/<device_id>", methods=["DELETE"])
+@blp.route("/children/<id:child_id>/devices/<id:device_id>", methods=["DELETE"])
 @authenticated()
 @blp.response(204)
 def revoke_device(child_id: str, device_id: str) -> None:

@@ -36,7 +36,7 @@ class AcceptInviteSchema(Schema):
     guardian_consent = StrictBoolean(load_default=False)
 
 
-@blp.route("/children/<child_id>/guardians", methods=["GET"])
+@blp.route("/children/<id:child_id>/guardians", methods=["GET"])
 @authenticated()
 @blp.response(200, GuardianListSchema)
 def list_guardians(child_id: str) -> dict:
@@ -44,7 +44,7 @@ def list_guardians(child_id: str) -> dict:
     return {"items": families.list_guardians(current_principal(), child_id), "next_cursor": None}
 
 
-@blp.route("/children/<child_id>/guardian-invites", methods=["POST"])
+@blp.route("/children/<id:child_id>/guardian-invites", methods=["POST"])
 @authenticated()
 @blp.arguments(NewInviteSchema)
 @blp.response(201, InviteSchema)
