@@ -46,6 +46,8 @@ def up(host: str, port: int) -> None:
             "gunicorn",
             "-c",
             "python:config.gunicorn",
+            "--workers",
+            "2",
             "--bind",
             f"{host}:{port}",
             "voicebox:create_app()",

@@ -1,0 +1,81 @@
+"""Settings: defaults, casting, the production guard, and the .env file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from config.settings import DEV_SECRET_KEY, Settings, SettingsError
+
+GOOD_PRODUCTION = {
+    "VOICEBOX_PROFILE": "production",
+    "VOICEBOX_SECRET_KEY": "k" * 48,
+    "VOICEBOX_DATABASE_URL": "postgresql+psycopg://voicebox@db/voicebox",
+    "VOICEBOX_REDIS_URL": "redis://redis:6379/0",
+    "VOICEBOX_S3_BUCKET": "voicebox",
+    "VOICEBOX_S3_ACCESS_KEY": "AKIAEXAMPLEKEY",
+    "VOICEBOX_S3_SECRET_KEY": "a-real-secret-value",
+}
+
+
+def test_embedded_is_the_default_and_needs_nothing(tmp_path: Path) -> None:
+    settings = Settings.from_env({"VOICEBOX_DATA_DIR": str(tmp_path)}, env_file=None)
+    assert settings.profile == "embedded"
+    assert settings.database_url == f"sqlite:///{tmp_path / 'voicebox.sqlite'}"
+    assert settings.broker_url == f"sqla+sqlite:///{tmp_path / 'broker.sqlite'}"
+    assert settings.storage_backend == "local"
+    assert settings.ratelimit_storage_url == "memory://"
+
+
+def test_production_fills_broker_and_limits_from_redis() -> None:
+    settings = Settings.from_env(GOOD_PRODUCTION, env_file=None)
+    assert settings.broker_url == settings.ratelimit_storage_url == "redis://redis:6379/0"
+    assert settings.storage_backend == "s3"
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"VOICEBOX_SECRET_KEY": None}, "VOICEBOX_SECRET_KEY"),
+        ({"VOICEBOX_SECRET_KEY": DEV_SECRET_KEY}, "VOICEBOX_SECRET_KEY"),
+        ({"VOICEBOX_SECRET_KEY": "short"}, "VOICEBOX_SECRET_KEY"),
+        ({"VOICEBOX_S3_SECRET_KEY": "minioadmin"}, "VOICEBOX_S3_SECRET_KEY"),
+        ({"VOICEBOX_S3_SECRET_KEY": None}, "VOICEBOX_S3_SECRET_KEY"),
+        ({"VOICEBOX_S3_ACCESS_KEY": "minioadmin"}, "VOICEBOX_S3_ACCESS_KEY"),
+        ({"VOICEBOX_DATABASE_URL": None}, "VOICEBOX_DATABASE_URL"),
+        ({"VOICEBOX_DATABASE_URL": "sqlite:///x.db"}, "VOICEBOX_DATABASE_URL"),
+        ({"VOICEBOX_REDIS_URL": None}, "VOICEBOX_REDIS_URL"),
+        ({"VOICEBOX_S3_BUCKET": None}, "VOICEBOX_S3_BUCKET"),
+    ],
+)
+def test_production_refuses_missing_or_development_secrets(change: dict, named: str) -> None:
+    env = {k: v for k, v in {**GOOD_PRODUCTION, **change}.items() if v is not None}
+    with pytest.raises(SettingsError, match=named):
+        Settings.from_env(env, env_file=None)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("VOICEBOX_PROFILE", "staging"),
+        ("VOICEBOX_MAX_REQUEST_BYTES", "lots"),
+        ("VOICEBOX_MAX_REQUEST_BYTES", "-1"),
+        ("VOICEBOX_RATELIMIT_ENABLED", "maybe"),
+        ("VOICEBOX_STORAGE_BACKEND", "ftp"),
+        ("VOICEBOX_NO_SUCH_SETTING", "1"),
+    ],
+)
+def test_bad_values_name_the_variable(name: str, value: str) -> None:
+    with pytest.raises(SettingsError, match=name):
+        Settings.from_env({name: value}, env_file=None)
+
+
+def test_env_file_is_read_and_the_environment_wins(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("VOICEBOX_LOG_LEVEL=DEBUG\nVOICEBOX_INVITE_TTL_HOURS=5\n")
+    settings = Settings.from_env(
+        {"VOICEBOX_DATA_DIR": str(tmp_path), "VOICEBOX_INVITE_TTL_HOURS": "9"}, env_file=env_file
+    )
+    assert settings.log_level == "DEBUG"
+    assert settings.invite_ttl_hours == 9
