@@ -36,7 +36,7 @@ lint: $(TEST_STAMP)
 	$(BIN)/ruff format --check .
 
 bench: $(TEST_STAMP)
-	@set -e; for bench in benchmarks/*.py; do echo "== $$bench"; $(BIN)/python $$bench; done
+	@set -e; for bench in benchmarks/[a-z]*.py; do name=$$(basename $$bench .py); echo "== $$name"; $(BIN)/python -m benchmarks.$$name; done
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis

@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 
 from voicebox.clock import utcnow
 from voicebox.extensions import current_settings, db
@@ -49,25 +49,28 @@ def issue(*, user: User | None = None, device: Device | None = None) -> str:
     return raw
 
 
+# Every authenticated request runs this; built once, so a request only binds parameters.
+_RESOLVE = (
+    select(AuthToken.id, User, Device, Child)
+    .outerjoin(User, AuthToken.user_id == User.id)
+    .outerjoin(Device, AuthToken.device_id == Device.id)
+    .outerjoin(Child, Device.child_id == Child.id)
+    .where(
+        AuthToken.token_hash == bindparam("token_hash"),
+        AuthToken.revoked_at.is_(None),
+        AuthToken.expires_at > bindparam("now"),
+        or_(AuthToken.device_id.is_(None), Device.revoked_at.is_(None)),
+    )
+)
+
+
 def resolve(raw: str) -> Principal | None:
     """The principal a token speaks for, or None if it is unknown, expired or revoked."""
-    now = utcnow()
-    row = db.session.execute(
-        select(AuthToken, User, Device, Child)
-        .outerjoin(User, AuthToken.user_id == User.id)
-        .outerjoin(Device, AuthToken.device_id == Device.id)
-        .outerjoin(Child, Device.child_id == Child.id)
-        .where(
-            AuthToken.token_hash == hash_secret(raw),
-            AuthToken.revoked_at.is_(None),
-            AuthToken.expires_at > now,
-            or_(AuthToken.device_id.is_(None), Device.revoked_at.is_(None)),
-        )
-    ).first()
+    row = db.session.execute(_RESOLVE, {"token_hash": hash_secret(raw), "now": utcnow()}).first()
     if row is None:
         return None
-    token, user, device, child = row
-    return Principal(token_id=token.id, user=user, device=device, child=child)
+    token_id, user, device, child = row
+    return Principal(token_id=token_id, user=user, device=device, child=child)
 
 
 def revoke(token_id: str) -> None:

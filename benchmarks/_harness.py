@@ -1,0 +1,153 @@
+"""Shared benchmark plumbing: a temporary PostgreSQL schema, gunicorn servers, an HTTP load loop.
+
+Benchmarks compare against a baseline measured in the same run, because these machines are
+noisy; each goal ends with one line ``BENCH <name>: <figure> (goal <goal>): met|missed``.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parents[1]
+PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
+
+
+def report(name: str, figure: float, goal: str, met: bool, unit: str = "") -> None:
+    print(f"BENCH {name}: {figure:.3g}{unit} (goal {goal}): {'met' if met else 'missed'}", flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def postgres_schema() -> Iterator[str]:
+    """A database URL whose search path is a fresh schema, dropped afterwards."""
+    schema = f"vb_bench_{secrets.token_hex(4)}"
+    engine = sa.create_engine(PG_URL)
+    with engine.begin() as connection:
+        connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with engine.begin() as connection:
+            connection.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+        engine.dispose()
+
+
+def production_env(database_url: str, data_dir: Path) -> dict[str, str]:
+    """A production-profile environment; S3 is named but never reached by these benchmarks."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("VOICEBOX_")}
+    return {
+        **clean,
+        "VOICEBOX_PROFILE": "production",
+        "VOICEBOX_SECRET_KEY": secrets.token_urlsafe(48),
+        "VOICEBOX_DATA_DIR": str(data_dir),
+        "VOICEBOX_DATABASE_URL": database_url,
+        "VOICEBOX_REDIS_URL": REDIS_URL,
+        "VOICEBOX_S3_ENDPOINT_URL": "http://127.0.0.1:9",
+        "VOICEBOX_S3_BUCKET": "benchmark",
+        "VOICEBOX_S3_ACCESS_KEY": "benchmark-access",
+        "VOICEBOX_S3_SECRET_KEY": "benchmark-secret-value",
+        "VOICEBOX_LOG_LEVEL": "WARNING",
+    }
+
+
+@contextmanager
+def gunicorn(app_spec: str, env: dict[str, str], workers: int = 2) -> Iterator[int]:
+    """Serve ``app_spec`` with the project's gunicorn settings; yield the port once it answers."""
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            "python:config.gunicorn",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--access-logfile",
+            "/dev/null",
+            app_spec,
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError(f"gunicorn for {app_spec} did not start") from None
+                time.sleep(0.2)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+@dataclass
+class Load:
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+def load(port: int, path: str, headers: dict[str, str], seconds: float, clients: int = 8) -> Load:
+    """Closed-loop load: ``clients`` keep-alive connections, each sending as fast as answered."""
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    stop_at = time.monotonic() + seconds
+
+    def client() -> None:
+        nonlocal errors
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        mine: list[float] = []
+        failed = 0
+        while time.monotonic() < stop_at:
+            started = time.perf_counter()
+            connection.request("GET", path, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            mine.append(time.perf_counter() - started)
+            failed += response.status != 200
+        connection.close()
+        with lock:
+            latencies.extend(mine)
+            errors += failed
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    began = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - began
+    quantiles = statistics.quantiles(latencies, n=100)
+    return Load(len(latencies) / elapsed, quantiles[49] * 1000, quantiles[98] * 1000, errors)

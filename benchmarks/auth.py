@@ -1,0 +1,63 @@
+"""Authenticated requests: GET /api/v1/me (a token lookup on PostgreSQL per request).
+
+Baselines in the same run, under the same gunicorn settings: a bare Flask endpoint doing the
+same lookup as one raw SQL query (the least any authenticated endpoint must do), and a bare
+Flask endpoint doing nothing (printed for scale). Goals: voicebox at least 0.5 of the raw SQL
+baseline's rate, and p99 under 25 ms with 4 concurrent clients (below saturation).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from benchmarks._harness import ROOT, gunicorn, load, postgres_schema, production_env, report
+
+SECONDS = 5.0
+
+
+def register(port: int) -> str:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    body = {"phone": "+8613800000000", "password": "benchmark pw", "display_name": "Mama", "role": "parent"}
+    connection.request(
+        "POST", "/api/v1/auth/register", json.dumps(body), {"Content-Type": "application/json"}
+    )
+    return json.loads(connection.getresponse().read())["token"]
+
+
+def main() -> None:
+    with postgres_schema() as database_url, tempfile.TemporaryDirectory() as data:
+        env = production_env(database_url, Path(data))
+        upgrade = [sys.executable, "-m", "voicebox", "db", "upgrade"]
+        subprocess.run(upgrade, cwd=ROOT, env=env, check=True, capture_output=True)
+        with (
+            gunicorn("voicebox:create_app()", env) as voicebox_port,
+            gunicorn("benchmarks._bare_flask:create_app()", env) as bare_port,
+        ):
+            headers = {"Authorization": f"Bearer {register(voicebox_port)}"}
+            runs = {
+                "voicebox /api/v1/me": (voicebox_port, "/api/v1/me", headers),
+                "raw SQL lookup": (bare_port, "/me-sql", headers),
+                "bare Flask, no I/O": (bare_port, "/me", {}),
+            }
+            for port, path, sent in runs.values():
+                load(port, path, sent, 1.0)  # warm up: connections, prepared statements
+            results = {name: load(port, path, sent, SECONDS) for name, (port, path, sent) in runs.items()}
+            light = load(voicebox_port, "/api/v1/me", headers, SECONDS, clients=4)
+    for name, result in results.items():
+        print(
+            f"{name}: {result.requests_per_second:.0f} req/s, p50 {result.p50_ms:.1f} ms, "
+            f"p99 {result.p99_ms:.1f} ms, errors {result.errors}"
+        )
+    ours, raw = results["voicebox /api/v1/me"], results["raw SQL lookup"]
+    ratio = ours.requests_per_second / raw.requests_per_second
+    report("auth_me_rate_vs_raw_sql", ratio, ">= 0.5", ratio >= 0.5 and ours.errors == 0 and raw.errors == 0)
+    report("auth_me_p99_ms_4_clients", light.p99_ms, "< 25 ms", light.p99_ms < 25, " ms")
+
+
+if __name__ == "__main__":
+    main()
