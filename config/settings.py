@@ -47,6 +47,13 @@ def _positive_int(raw: str) -> int:
     return value
 
 
+def _non_negative_int(raw: str) -> int:
+    value = int(raw)
+    if value < 0:
+        raise ValueError(f"expected zero or more, got {raw!r}")
+    return value
+
+
 def _choice(choices: tuple[str, ...]) -> Callable[[str], str]:
     def cast(raw: str) -> str:
         value = raw.strip().lower()
@@ -89,6 +96,7 @@ class Settings:
     login_rate_limit: str = _setting("10 per minute;100 per hour")
     pairing_rate_limit: str = _setting("10 per minute;50 per hour")
     ratelimit_enabled: bool = _setting(True, _bool)
+    proxy_hops: int = _setting(0, _non_negative_int)
     worker_concurrency: int = _setting(2, _positive_int)
     log_level: str = _setting("INFO")
     log_json: bool = _setting(False, _bool)

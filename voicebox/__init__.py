@@ -8,6 +8,7 @@ from pathlib import Path
 
 from flask import Flask, Response, g, request
 from sqlalchemy import event
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config.logging import configure_logging
 from config.settings import Settings
@@ -40,6 +41,11 @@ def create_app(settings: Settings | None = None) -> Flask:
         RATELIMIT_STRATEGY="moving-window",
         JSON_SORT_KEYS=False,
     )
+    if settings.proxy_hops:
+        # Behind load balancers the client's address is in X-Forwarded-For; rate limits need it.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops, x_host=settings.proxy_hops
+        )
     Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
     register_extensions(app, settings)
     register_api(app)

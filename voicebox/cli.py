@@ -12,23 +12,30 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from voicebox.errors import DomainError
+from voicebox.models import Role
 from voicebox.services import accounts
 
 STOP_GRACE_SECONDS = 10
 
 
-@click.command("create-admin")
-@click.option("--phone", required=True, help="The admin's phone number (E.164, or a Chinese mobile).")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
-@click.option("--display-name", default="Admin", show_default=True)
-@with_appcontext
-def create_admin(phone: str, password: str, display_name: str) -> None:
-    """Create an admin account."""
-    try:
-        user = accounts.create_admin(phone, password, display_name)
-    except DomainError as exc:
-        raise click.ClickException(exc.detail) from None
-    click.echo(f"admin {user.id} created")
+def _staff_command(role: Role, default_name: str) -> click.Command:
+    @click.command(f"create-{role}", help=f"Create a {role} account.")
+    @click.option("--phone", required=True, help="E.164, or a Chinese mobile number without +86.")
+    @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+    @click.option("--display-name", default=default_name, show_default=True)
+    @with_appcontext
+    def command(phone: str, password: str, display_name: str) -> None:
+        try:
+            user = accounts.create_staff(phone, password, display_name, role)
+        except DomainError as exc:
+            raise click.ClickException(exc.detail) from None
+        click.echo(f"{role} {user.id} created")
+
+    return command
+
+
+create_admin = _staff_command(Role.ADMIN, "Admin")
+create_supervisor = _staff_command(Role.SUPERVISOR, "Supervisor")
 
 
 @click.command("up")
@@ -100,4 +107,5 @@ def up(host: str, port: int) -> None:
 
 def register_commands(app: Flask) -> None:
     app.cli.add_command(create_admin)
+    app.cli.add_command(create_supervisor)
     app.cli.add_command(up)

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from tests.conftest import Api
+from tests.conftest import Api, build_app, dispose
 from voicebox.clock import utcnow
 from voicebox.extensions import db
 from voicebox.models import AuthToken, User
@@ -124,3 +124,35 @@ def test_login_is_rate_limited(anonymous: Api, parent: Api) -> None:
     assert limited.status_code == 429
     assert int(limited.headers["Retry-After"]) > 0
     assert limited.content_type == "application/problem+json"
+
+
+def test_supervisors_are_made_from_the_cli(app, anonymous: Api) -> None:
+    args = ["create-supervisor", "--phone", "+8613811114444", "--password", "supervisor pw"]
+    result = app.test_cli_runner().invoke(args=args)
+    assert result.exit_code == 0, result.output
+    login = anonymous.post("/auth/login", {"phone": "+8613811114444", "password": "supervisor pw"})
+    assert login.json["user"]["role"] == "supervisor"
+    register = {
+        "phone": "+8613811115555",
+        "password": "long enough",
+        "display_name": "S",
+        "role": "supervisor",
+    }
+    assert anonymous.post("/auth/register", register).status_code == 422
+
+
+def test_behind_a_proxy_limits_follow_the_forwarded_client(embedded_env: dict) -> None:
+    app = build_app(embedded_env, VOICEBOX_PROXY_HOPS="1")
+    try:
+        client = app.test_client()
+        body = {"phone": "+8613700000001", "password": "wrong horse"}
+
+        def attempt(address: str) -> int:
+            return client.post(
+                "/api/v1/auth/login", json=body, headers={"X-Forwarded-For": address}
+            ).status_code
+
+        assert [attempt("203.0.113.7") for _ in range(11)][-1] == 429
+        assert attempt("198.51.100.2") == 401
+    finally:
+        dispose(app)

@@ -105,8 +105,14 @@ def login(phone: str, password: str) -> Session:
     return Session(token, user)
 
 
-def create_admin(phone: str, password: str, display_name: str) -> User:
-    user = _create_user(phone, password, display_name, Role.ADMIN)
+STAFF_ROLES = (Role.ADMIN, Role.SUPERVISOR)
+
+
+def create_staff(phone: str, password: str, display_name: str, role: Role) -> User:
+    """Admins and supervisors are made by an operator, never through self-service sign-up."""
+    if role not in STAFF_ROLES:
+        raise Invalid("Staff are admins or supervisors.", {"role": ["Must be admin or supervisor."]})
+    user = _create_user(phone, password, display_name, role)
     db.session.commit()
     return user
 
