@@ -11,6 +11,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from voicebox.celery_app import QUEUES
 from voicebox.errors import DomainError
 from voicebox.models import Role
 from voicebox.services import accounts
@@ -67,7 +68,7 @@ def up(host: str, port: int) -> None:
             "workers.main",
             "worker",
             "--queues",
-            "default,media,delivery,helpdesk",
+            ",".join(QUEUES),
             "--concurrency",
             str(settings.worker_concurrency),
             "--loglevel",
