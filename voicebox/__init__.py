@@ -39,7 +39,6 @@ def create_app(settings: Settings | None = None) -> Flask:
         RATELIMIT_ENABLED=settings.ratelimit_enabled,
         RATELIMIT_HEADERS_ENABLED=True,
         RATELIMIT_STRATEGY="moving-window",
-        JSON_SORT_KEYS=False,
     )
     if settings.proxy_hops:
         # Behind load balancers the client's address is in X-Forwarded-For; rate limits need it.
@@ -47,10 +46,11 @@ def create_app(settings: Settings | None = None) -> Flask:
             app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops, x_host=settings.proxy_hops
         )
     Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
+    # First, so that every later hook (the rate limiter's included) can log the request id.
+    register_request_ids(app)
     register_extensions(app, settings)
     register_api(app)
     register_error_handlers(app)
-    register_request_ids(app)
     register_commands(app)
     return app
 

@@ -95,23 +95,18 @@ def _render_domain_error(error: DomainError) -> Response:
     return response
 
 
-def _detail(error: HTTPException, errors: dict[str, Any] | None) -> str:
-    if errors and set(errors) == {"_body"}:
-        return " ".join(str(message) for message in errors["_body"])
-    if errors:
-        return "Some fields are missing or invalid."
-    if error.code == 429:
-        return f"Too many attempts ({error.description}); try again after Retry-After seconds."
-    return error.description or error.name
-
-
 def _render_http_exception(error: HTTPException) -> Response:
     status = error.code or 500
     data = getattr(error, "data", None) or {}
     errors = _field_errors(data["messages"]) if "messages" in data else None
-    detail = _detail(error, errors)
     if errors and set(errors) == {"_body"}:
-        errors = None
+        detail, errors = " ".join(str(message) for message in errors["_body"]), None
+    elif errors:
+        detail = "Some fields are missing or invalid."
+    elif status == 429:
+        detail = f"Too many attempts ({error.description}); try again after Retry-After seconds."
+    else:
+        detail = error.description or error.name
     response = problem(status, error.name, detail, errors=errors)
     # Keep what Werkzeug meant to send with the error: Allow on 405, Retry-After on 429.
     for header, value in error.get_headers():

@@ -124,6 +124,7 @@ def test_login_is_rate_limited(anonymous: Api, parent: Api) -> None:
     assert limited.status_code == 429
     assert int(limited.headers["Retry-After"]) > 0
     assert limited.content_type == "application/problem+json"
+    assert limited.json["request_id"] == limited.headers["X-Request-ID"]
 
 
 def test_supervisors_are_made_from_the_cli(app, anonymous: Api) -> None:
