@@ -105,6 +105,10 @@ def test_create_admin_twice_fails_cleanly(app) -> None:
     assert app.test_cli_runner().invoke(args=args).exit_code == 0
     again = app.test_cli_runner().invoke(args=args)
     assert again.exit_code != 0 and "already exists" in again.output
+    long_name = app.test_cli_runner().invoke(
+        args=[*args[:2], "+8613811113334", *args[3:], "--display-name", "x" * 41]
+    )
+    assert long_name.exit_code != 0 and "display name" in long_name.output
 
 
 def test_only_admins_approve(parent: Api, register) -> None:

@@ -14,7 +14,7 @@ blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Accoun
 class RegisterSchema(Schema):
     phone = fields.String(required=True, validate=validate.Length(max=32))
     password = fields.String(required=True, validate=validate.Length(max=accounts.MAX_PASSWORD))
-    display_name = Text(40, required=True)
+    display_name = Text(accounts.MAX_DISPLAY_NAME, required=True)
     role = fields.String(
         required=True, validate=validate.OneOf([r.value for r in accounts.SELF_SERVICE_ROLES])
     )

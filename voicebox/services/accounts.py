@@ -22,6 +22,7 @@ _hasher = PasswordHasher()
 _PHONE = re.compile(r"^\+[1-9][0-9]{6,14}$")
 SELF_SERVICE_ROLES = (Role.PARENT, Role.VOLUNTEER)
 MIN_PASSWORD, MAX_PASSWORD = 8, 128
+MAX_DISPLAY_NAME = 40
 
 
 @functools.cache
@@ -58,6 +59,12 @@ def _check_password(password: str) -> None:
 
 def _create_user(phone: str, password: str, display_name: str, role: Role) -> User:
     _check_password(password)
+    display_name = display_name.strip()
+    if not 1 <= len(display_name) <= MAX_DISPLAY_NAME:
+        raise Invalid(
+            "The display name is empty or too long.",
+            {"display_name": [f"Use 1 to {MAX_DISPLAY_NAME} characters."]},
+        )
     status = UserStatus.PENDING if role is Role.VOLUNTEER else UserStatus.ACTIVE
     user = User(
         phone=normalise_phone(phone),
