@@ -158,12 +158,14 @@ class Settings:
         return filled
 
     def validate(self) -> None:
+        if self.profile == "production":
+            self._validate_production()
         if self.storage_backend == "s3" and not self.s3_bucket:
             raise SettingsError("VOICEBOX_S3_BUCKET is required when the storage backend is s3")
         if self.s3_bucket is not None and len(self.s3_bucket) < 3:
             raise SettingsError("VOICEBOX_S3_BUCKET must be at least 3 characters")
-        if self.profile != "production":
-            return
+
+    def _validate_production(self) -> None:
         for name in ("database_url", "redis_url"):
             if not getattr(self, name):
                 raise SettingsError(f"VOICEBOX_{name.upper()} is required in the production profile")

@@ -59,7 +59,8 @@ def _engine_options(url: str) -> dict:
     if url.startswith("sqlite"):
         # Worker, beat and API share the file: wait for a lock rather than fail at once.
         return {"connect_args": {"timeout": 30}}
-    return {"pool_pre_ping": True}
+    # A database that stops answering must fail a request (and the health check) in seconds.
+    return {"pool_pre_ping": True, "connect_args": {"connect_timeout": 5}}
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -79,3 +82,14 @@ def test_env_file_is_read_and_the_environment_wins(tmp_path: Path) -> None:
     )
     assert settings.log_level == "DEBUG"
     assert settings.invite_ttl_hours == 9
+
+
+def test_the_command_refuses_production_without_secrets_and_names_them(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VOICEBOX_")}
+    env.update({k: v for k, v in GOOD_PRODUCTION.items() if k != "VOICEBOX_SECRET_KEY"})
+    result = subprocess.run(
+        [sys.executable, "-m", "voicebox", "routes"], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 1
+    assert "VOICEBOX_SECRET_KEY" in result.stderr
+    assert "Traceback" not in result.stderr
