@@ -5,6 +5,7 @@ from marshmallow import Schema, fields
 
 from voicebox.api.schemas import ChildSchema, DeviceSchema
 from voicebox.api.security import authenticated, current_principal
+from voicebox.models import User
 
 blp = Blueprint("me", __name__, url_prefix="/api/v1", description="The caller")
 
@@ -21,9 +22,9 @@ class MeSchema(Schema):
 @blp.route("/me")
 @authenticated()
 @blp.response(200, MeSchema)
-def me() -> dict:
+def me() -> dict | User:
     """The caller's account, or the child a device speaks for"""
     principal = current_principal()
     if principal.device is not None:
         return {"role": "child", "child": principal.child, "device": principal.device}
-    return principal.user
+    return principal.user  # type: ignore[return-value]  # a user token always has a user

@@ -1,6 +1,6 @@
 """Alembic environment: migrate the database of the current Flask app, online only."""
 
-from typing import Any
+from typing import Any, Literal
 
 from alembic import context
 from alembic.autogenerate.api import AutogenContext
@@ -10,7 +10,7 @@ from voicebox.extensions import db
 from voicebox.models.base import UTCDateTime
 
 
-def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | bool:
+def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
     """Write UTCDateTime as plain sa.DateTime: a revision must not import application code."""
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
