@@ -86,7 +86,6 @@ class Settings:
     s3_region: str = _setting("us-east-1")
     s3_access_key: str | None = _setting()
     s3_secret_key: str | None = _setting()
-    blob_url_ttl_seconds: int = _setting(300, _positive_int)
     user_token_ttl_days: int = _setting(30, _positive_int)
     device_token_ttl_days: int = _setting(365, _positive_int)
     pairing_code_ttl_seconds: int = _setting(600, _positive_int)

@@ -62,7 +62,7 @@ def test_put_bytes_stream_and_file_read_back(store_and_fetch, tmp_path: Path) ->
         assert info.size == len(PAYLOAD)
         assert info.content_type == "audio/ogg"
         assert store.stat(name) == info
-        assert store.read(name) == PAYLOAD
+        assert b"".join(store.open_range(name)) == PAYLOAD
         assert store.exists(name)
 
 

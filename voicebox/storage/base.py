@@ -80,6 +80,3 @@ class BlobStore(ABC):
         except BlobNotFound:
             return False
         return True
-
-    def read(self, key: str) -> bytes:
-        return b"".join(self.open_range(key))
