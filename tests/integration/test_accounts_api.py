@@ -161,3 +161,17 @@ def test_behind_a_proxy_limits_follow_the_forwarded_client(embedded_env: dict) -
         assert attempt("198.51.100.2") == 401
     finally:
         dispose(app)
+
+
+def test_sign_ups_are_rate_limited(anonymous: Api) -> None:
+    def sign_up(n: int) -> int:
+        body = {
+            "phone": f"+86139000001{n:02d}",
+            "password": "long enough",
+            "display_name": "A",
+            "role": "parent",
+        }
+        return anonymous.post("/auth/register", body).status_code
+
+    statuses = [sign_up(n) for n in range(11)]
+    assert statuses[:10] == [201] * 10 and statuses[10] == 429

@@ -75,3 +75,13 @@ def test_invites_need_a_known_relation_and_a_guardian(parent: Api, register, mak
     for caller in (stranger, device):
         assert caller.post(f"/children/{child['id']}/guardian-invites", {}).status_code == 404
         assert caller.get(f"/children/{child['id']}/guardians").status_code == 404
+
+
+def test_guessing_invitation_codes_is_rate_limited(parent: Api) -> None:
+    statuses = [
+        parent.post(
+            "/guardian-invites/accept", {"code": f"GUESS{n:04d}", "guardian_consent": True}
+        ).status_code
+        for n in range(11)
+    ]
+    assert statuses[:10] == [404] * 10 and statuses[10] == 429

@@ -27,6 +27,7 @@ class LoginSchema(Schema):
 
 @blp.route("/register", methods=["POST"])
 @blp.doc(security=[])
+@limiter.limit(lambda: current_settings().register_rate_limit)
 @blp.arguments(RegisterSchema)
 @blp.response(201, SessionSchema)
 def register(body: dict) -> accounts.Session:

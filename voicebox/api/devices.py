@@ -40,7 +40,7 @@ def issue_pairing_code(child_id: str) -> PairingCode:
 
 @blp.route("/devices/pair", methods=["POST"])
 @blp.doc(security=[])
-@limiter.limit(lambda: current_settings().pairing_rate_limit)
+@limiter.limit(lambda: current_settings().code_rate_limit)
 @blp.arguments(PairSchema)
 @blp.response(201, PairedSchema)
 def pair(body: dict) -> devices.Pairing:
