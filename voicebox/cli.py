@@ -39,6 +39,24 @@ create_admin = _staff_command(Role.ADMIN, "Admin")
 create_supervisor = _staff_command(Role.SUPERVISOR, "Supervisor")
 
 
+def worker_command(concurrency: int, log_level: str) -> list[str]:
+    """The Celery worker `voicebox up` starts: one process pool consuming every queue."""
+    return [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "workers.main",
+        "worker",
+        "--queues",
+        ",".join(QUEUES),
+        "--concurrency",
+        str(concurrency),
+        "--loglevel",
+        log_level,
+    ]
+
+
 @click.command("up")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True)
@@ -60,20 +78,7 @@ def up(host: str, port: int) -> None:
             f"{host}:{port}",
             "voicebox:create_app()",
         ],
-        "worker": [
-            python,
-            "-m",
-            "celery",
-            "-A",
-            "workers.main",
-            "worker",
-            "--queues",
-            ",".join(QUEUES),
-            "--concurrency",
-            str(settings.worker_concurrency),
-            "--loglevel",
-            settings.log_level,
-        ],
+        "worker": worker_command(settings.worker_concurrency, settings.log_level),
         "beat": [python, "-m", "celery", "-A", "workers.main", "beat", "--loglevel", settings.log_level],
     }
     processes = {name: subprocess.Popen(argv) for name, argv in commands.items()}

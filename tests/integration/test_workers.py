@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -14,7 +13,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from voicebox.celery_app import BEAT_SCHEDULE, QUEUES
+from voicebox.celery_app import BEAT_SCHEDULE
+from voicebox.cli import worker_command
 from voicebox.clock import utcnow
 from voicebox.extensions import db
 from voicebox.models import AuthToken, User
@@ -35,28 +35,8 @@ def worker(app: Flask, request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
     profile = request.node.callspec.params["app"]
     env = request.getfixturevalue(f"{profile}_env")
     log = (tmp_path / "worker.log").open("wb")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "workers.main",
-            "worker",
-            "--queues",
-            ",".join(QUEUES),
-            "--concurrency",
-            "1",
-            "--loglevel",
-            "INFO",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        cwd=ROOT,
-        env=worker_env(env),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    argv = [*worker_command(concurrency=1, log_level="INFO"), "--without-gossip", "--without-mingle"]
+    process = subprocess.Popen(argv, cwd=ROOT, env=worker_env(env), stdout=log, stderr=subprocess.STDOUT)
     yield process
     process.terminate()
     try:
