@@ -186,6 +186,10 @@ class Api:
     def __init__(self, client: FlaskClient, token: str | None = None) -> None:
         self.client = client
         self.token = token
+        # What registration or pairing said about whom this client speaks for.
+        self.user: dict[str, Any] = {}
+        self.phone = ""
+        self.device_id = ""
 
     def _headers(self, headers: dict | None) -> dict:
         merged = {"Authorization": f"Bearer {self.token}"} if self.token else {}
@@ -222,8 +226,8 @@ def register(client: FlaskClient) -> Callable[..., Api]:
         )
         assert response.status_code == 201, response.json
         api = Api(client, response.json["token"])
-        api.user = response.json["user"]  # type: ignore[attr-defined]
-        api.phone = phone  # type: ignore[attr-defined]
+        api.user = response.json["user"]
+        api.phone = phone
         return api
 
     return make
@@ -254,7 +258,7 @@ def pair_device(client: FlaskClient, parent: Api) -> Callable[..., Api]:
         response = Api(client).post("/devices/pair", {"code": code, "device_name": name})
         assert response.status_code == 201, response.json
         device = Api(client, response.json["token"])
-        device.device_id = response.json["device"]["id"]  # type: ignore[attr-defined]
+        device.device_id = response.json["device"]["id"]
         return device
 
     return make
