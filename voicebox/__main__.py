@@ -10,11 +10,11 @@ from voicebox import create_app
 
 def main() -> None:
     try:
-        Settings.from_env()
+        settings = Settings.from_env()
     except SettingsError as exc:
         # A configuration mistake is the operator's to fix: say which, without a traceback.
         sys.exit(f"voicebox: configuration error: {exc}")
-    FlaskGroup(create_app=create_app, help=__doc__)()
+    FlaskGroup(create_app=lambda: create_app(settings), help=__doc__)()
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from voicebox.services.tokens import Principal
 _hasher = PasswordHasher()
 _PHONE = re.compile(r"^\+[1-9][0-9]{6,14}$")
 SELF_SERVICE_ROLES = (Role.PARENT, Role.VOLUNTEER)
+STAFF_ROLES = (Role.ADMIN, Role.SUPERVISOR)
 MIN_PASSWORD, MAX_PASSWORD = 8, 128
 MAX_DISPLAY_NAME = 40
 
@@ -110,9 +111,6 @@ def login(phone: str, password: str) -> Session:
     token = tokens.issue(user=user)
     db.session.commit()
     return Session(token, user)
-
-
-STAFF_ROLES = (Role.ADMIN, Role.SUPERVISOR)
 
 
 def create_staff(phone: str, password: str, display_name: str, role: Role) -> User:
