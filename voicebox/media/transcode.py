@@ -1,0 +1,206 @@
+"""Turn one accepted recording into the renditions phones play, decoding it only once.
+
+Pass one decodes to mono 48 kHz float samples in a scratch file, bounded in length and time,
+while FFmpeg's ``ebur128`` measures loudness. Pass two trims leading and trailing silence,
+applies one gain towards the speech target with a peak limiter, and feeds every encoder from
+the same samples. Measuring first and applying one gain is far cheaper than ``loudnorm``, which
+resamples to 192 kHz internally.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import BinaryIO
+
+import av
+import av.filter
+import numpy as np
+
+from voicebox.media.envelope import BLOCK_SECONDS, block_peaks, speech_span, waveform
+from voicebox.media.errors import Reason, Rejected
+from voicebox.media.loudness import SILENCE_LUFS, LoudnessMeter
+from voicebox.media.probe import audio_stream, open_input
+
+RATE = 48_000
+BLOCK = int(RATE * BLOCK_SECONDS)
+TIME_BASE = Fraction(1, RATE)
+CHUNK = BLOCK * 100  # one second of samples per step of pass two
+TARGET_LUFS = -16.0
+# A whisper into a cheap phone may be 30 dB too quiet; never amplify beyond that (it would be
+# all hiss), and never cut by more than 20 dB.
+MAX_GAIN_DB = 30.0
+MIN_GAIN_DB = -20.0
+# Measured below this there is no speech to hear, only hiss.
+SILENT_BELOW_LUFS = -60.0
+LIMITER = "limit=0.89:attack=5:release=50:level=disabled:latency=1"  # peaks at about -1 dBFS
+
+
+@dataclass(frozen=True)
+class Spec:
+    format: str
+    codec: str
+    muxer: str
+    extension: str
+    bitrate: int
+    options: dict[str, str] = field(default_factory=dict)
+
+
+RENDITIONS = (
+    Spec("opus", "libopus", "ogg", "ogg", 24_000, {"application": "voip", "vbr": "constrained"}),
+    Spec("opus_low", "libopus", "ogg", "ogg", 12_000, {"application": "voip", "vbr": "constrained"}),
+    Spec("aac", "aac", "ipod", "m4a", 48_000),
+)
+
+
+@dataclass(frozen=True)
+class RenditionFile:
+    spec: Spec
+    path: Path
+    bytes: int
+
+
+@dataclass(frozen=True)
+class Rendered:
+    duration_ms: int
+    waveform: list[int]
+    loudness_in: float
+    gain_db: float
+    files: list[RenditionFile]
+
+
+def _deadline_check(deadline: float) -> None:
+    if time.monotonic() > deadline:
+        raise Rejected(Reason.CORRUPT, "The recording took too long to decode.")
+
+
+def _decode(source: BinaryIO, pcm_path: Path, max_seconds: float, deadline: float) -> float:
+    """Decode to mono float32 at 48 kHz into ``pcm_path``; return the integrated loudness."""
+    limit = int(max_seconds * RATE)
+    written = 0
+    meter = LoudnessMeter(RATE)
+    resampler = av.AudioResampler(format="flt", layout="mono", rate=RATE)
+    with open_input(source) as container, pcm_path.open("wb") as pcm:
+        stream = audio_stream(container)
+
+        def take(frame: av.AudioFrame | None) -> None:
+            nonlocal written
+            for out in resampler.resample(frame):
+                meter.push(out)
+                written += out.samples
+                if written > limit:
+                    raise Rejected(
+                        Reason.TOO_LONG, f"Recordings are limited to {max_seconds / 60:g} minutes."
+                    )
+                pcm.write(out.to_ndarray().tobytes())
+            _deadline_check(deadline)
+
+        try:
+            for frame in container.decode(stream):
+                take(frame)
+            take(None)
+            meter.push(None)
+        except av.error.FFmpegError as exc:
+            raise Rejected(Reason.CORRUPT, "The recording is damaged and cannot be decoded.") from exc
+    if written == 0:
+        raise Rejected(Reason.CORRUPT, "The recording holds no sound that can be decoded.")
+    return meter.integrated()
+
+
+def _peaks(samples: np.ndarray) -> np.ndarray:
+    step = BLOCK * 1000
+    return np.concatenate([block_peaks(samples[i : i + step], BLOCK) for i in range(0, samples.size, step)])
+
+
+class _Limiter:
+    def __init__(self) -> None:
+        self.graph = av.filter.Graph()
+        source = self.graph.add_abuffer(sample_rate=RATE, format="flt", layout="mono", time_base=f"1/{RATE}")
+        limiter = self.graph.add("alimiter", LIMITER)
+        sink = self.graph.add("abuffersink")
+        source.link_to(limiter)
+        limiter.link_to(sink)
+        self.graph.configure()
+
+    def process(self, frame: av.AudioFrame | None) -> list[av.AudioFrame]:
+        self.graph.push(frame)
+        out = []
+        while True:
+            try:
+                out.append(self.graph.pull())
+            except (av.BlockingIOError, av.EOFError):
+                return out
+
+
+class _Encoder:
+    def __init__(self, spec: Spec, path: Path) -> None:
+        self.spec = spec
+        self.path = path
+        self.container = av.open(str(path), "w", format=spec.muxer)
+        self.stream = self.container.add_stream(spec.codec, rate=RATE, layout="mono")
+        self.stream.bit_rate = spec.bitrate
+        self.stream.codec_context.options = dict(spec.options)
+        context = self.stream.codec_context
+        self.resampler = av.AudioResampler(
+            format=context.format.name, layout="mono", rate=RATE, frame_size=context.frame_size or 1024
+        )
+
+    def encode(self, frame: av.AudioFrame | None) -> None:
+        for chunk in self.resampler.resample(frame):
+            self.container.mux(self.stream.encode(chunk))
+        if frame is None:
+            self.container.mux(self.stream.encode(None))
+            self.container.close()
+
+    def close(self) -> None:
+        self.container.close()
+
+
+def _encode(samples: np.ndarray, gain: float, workdir: Path) -> list[RenditionFile]:
+    encoders = [_Encoder(spec, workdir / f"{spec.format}.{spec.extension}") for spec in RENDITIONS]
+    limiter = _Limiter()
+    try:
+        for start in range(0, samples.size, CHUNK):
+            chunk = np.asarray(samples[start : start + CHUNK], dtype=np.float32) * np.float32(gain)
+            frame = av.AudioFrame.from_ndarray(chunk.reshape(1, -1), format="flt", layout="mono")
+            frame.sample_rate = RATE
+            frame.pts = start
+            frame.time_base = TIME_BASE
+            for limited in limiter.process(frame):
+                for encoder in encoders:
+                    encoder.encode(limited)
+        for limited in limiter.process(None):
+            for encoder in encoders:
+                encoder.encode(limited)
+        for encoder in encoders:
+            encoder.encode(None)
+    except BaseException:
+        for encoder in encoders:
+            encoder.close()
+        raise
+    return [RenditionFile(e.spec, e.path, e.path.stat().st_size) for e in encoders]
+
+
+def render(source: BinaryIO, workdir: Path, max_seconds: float, time_budget_seconds: float) -> Rendered:
+    """Every rendition of ``source`` as files in ``workdir``; Rejected if it cannot be one."""
+    deadline = time.monotonic() + time_budget_seconds
+    pcm_path = workdir / "decoded.f32"
+    loudness = _decode(source, pcm_path, max_seconds, deadline)
+    samples = np.memmap(pcm_path, dtype=np.float32, mode="r")
+    peaks = _peaks(samples)
+    span = speech_span(peaks)
+    if span is None or loudness < SILENT_BELOW_LUFS or loudness <= SILENCE_LUFS:
+        raise Rejected(Reason.SILENT, "The recording is silent; check the microphone and record again.")
+    gain_db = min(max(TARGET_LUFS - loudness, MIN_GAIN_DB), MAX_GAIN_DB)
+    speech = samples[span.start * BLOCK : min(span.stop * BLOCK, samples.size)]
+    files = _encode(speech, 10 ** (gain_db / 20), workdir)
+    _deadline_check(deadline)
+    return Rendered(
+        duration_ms=int(speech.size * 1000 / RATE),
+        waveform=waveform(peaks[span.start : span.stop]),
+        loudness_in=loudness,
+        gain_db=gain_db,
+        files=files,
+    )
