@@ -1,0 +1,92 @@
+"""A voice message or story, and its delivery to each recipient (a child, or each guardian)."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from voicebox.clock import utcnow
+from voicebox.extensions import db
+from voicebox.models.base import UTCDateTime, new_id
+
+
+class Kind(StrEnum):
+    MESSAGE = "message"
+    STORY = "story"
+
+
+class Direction(StrEnum):
+    TO_CHILD = "to_child"  # from a guardian to one child
+    TO_GUARDIANS = "to_guardians"  # from a child's device to every guardian of the child
+
+
+class MessageStatus(StrEnum):
+    PROCESSING = "processing"
+    SCHEDULED = "scheduled"
+    DELIVERED = "delivered"
+    PLAYED = "played"
+    FAILED = "failed"
+
+
+class Message(db.Model):
+    """The row is the truth about the work: ``status`` and the lease say what is left to do."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        Index("ix_messages_sender_user_id_created_at", "sender_user_id", "created_at", "id"),
+        Index("ix_messages_child_id_direction_created_at", "child_id", "direction", "created_at", "id"),
+        Index("ix_messages_status_lease_expires_at", "status", "lease_expires_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    kind: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str | None] = mapped_column(String(120))
+    child_id: Mapped[str] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"))
+    direction: Mapped[str] = mapped_column(String(16))
+    sender_user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    sender_device_id: Mapped[str | None] = mapped_column(ForeignKey("devices.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(16))
+    failure_reason: Mapped[str | None] = mapped_column(String(32))
+    failure_detail: Mapped[str | None] = mapped_column(String(255))
+    original_key: Mapped[str] = mapped_column(String(512))
+    original_bytes: Mapped[int] = mapped_column(Integer)
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+    waveform: Mapped[list[int] | None] = mapped_column(JSON)
+    # [{format, bitrate, bytes, key}], written once the transcode succeeds.
+    renditions: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # While processing: when the sweeper may assume the worker died and enqueue it again.
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # SHA-256 of the sender and their Idempotency-Key: a retried send finds the first message.
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deliver_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    played_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Delivery(db.Model):
+    """One recipient's copy: when it is due, when it arrived, and where they stopped listening."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        CheckConstraint("(child_id IS NULL) <> (user_id IS NULL)", name="one_recipient"),
+        UniqueConstraint("message_id", "child_id", name="uq_deliveries_message_id_child_id"),
+        UniqueConstraint("message_id", "user_id", name="uq_deliveries_message_id_user_id"),
+        # The inbox, newest first, for a child or a guardian.
+        Index("ix_deliveries_child_id_delivered_at", "child_id", "delivered_at", "id"),
+        Index("ix_deliveries_user_id_delivered_at", "user_id", "delivered_at", "id"),
+        Index("ix_deliveries_delivered_at_due_at", "delivered_at", "due_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    message_id: Mapped[str] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
+    child_id: Mapped[str | None] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"))
+    user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    position_ms: Mapped[int] = mapped_column(Integer, default=0)
+    played_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
