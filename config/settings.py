@@ -19,6 +19,7 @@ from dotenv import dotenv_values
 PREFIX = "VOICEBOX_"
 PROFILES = ("embedded", "production")
 STORAGE_BACKENDS = ("local", "s3")
+NOTIFIERS = ("log", "webhook")
 DEV_SECRET_KEY = "dev-only-secret-key-not-for-production"
 # Values that ship in examples and quick starts; production must never run on them.
 KNOWN_DEV_SECRETS = frozenset(
@@ -98,6 +99,16 @@ class Settings:
     ratelimit_enabled: bool = _setting(True, _bool)
     proxy_hops: int = _setting(0, _non_negative_int)
     worker_concurrency: int = _setting(2, _positive_int)
+    max_upload_bytes: int = _setting(50_000_000, _positive_int)
+    max_message_seconds: int = _setting(600, _positive_int)
+    max_story_seconds: int = _setting(3600, _positive_int)
+    media_time_limit_seconds: int = _setting(600, _positive_int)
+    media_max_attempts: int = _setting(3, _positive_int)
+    upload_ttl_hours: int = _setting(24, _positive_int)
+    audio_link_ttl_seconds: int = _setting(900, _positive_int)
+    notifier: str = _setting("log", _choice(NOTIFIERS))
+    webhook_url: str | None = _setting()
+    event_stream_seconds: int = _setting(55, _positive_int)
     log_level: str = _setting("INFO")
     log_json: bool = _setting(False, _bool)
 
@@ -164,6 +175,8 @@ class Settings:
             raise SettingsError("VOICEBOX_S3_BUCKET is required when the storage backend is s3")
         if self.s3_bucket is not None and len(self.s3_bucket) < 3:
             raise SettingsError("VOICEBOX_S3_BUCKET must be at least 3 characters")
+        if self.notifier == "webhook" and not (self.webhook_url or "").startswith(("http://", "https://")):
+            raise SettingsError("VOICEBOX_WEBHOOK_URL must be an http(s) URL when the notifier is webhook")
 
     def _validate_production(self) -> None:
         for name in ("database_url", "redis_url"):

@@ -12,12 +12,17 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config.logging import configure_logging
 from config.settings import Settings
-from voicebox import models  # noqa: F401 - registers every model on the metadata
+from voicebox import (
+    jobs,
+    models,  # noqa: F401 - registers every model on the metadata
+)
 from voicebox.api import BLOB_LINK_PREFIX, register_api
 from voicebox.celery_app import celery_init_app
 from voicebox.cli import register_commands
 from voicebox.errors import register_error_handlers
+from voicebox.events import build_event_bus
 from voicebox.extensions import db, limiter, migrate
+from voicebox.notify import build_notifier
 from voicebox.storage import build_store
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -79,6 +84,9 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     limiter.init_app(app)
     app.extensions["voicebox.blob_store"] = build_store(settings, BLOB_LINK_PREFIX)
     celery_init_app(app, settings)
+    jobs.init_app()
+    app.extensions["voicebox.notifier"] = build_notifier(settings)
+    app.extensions["voicebox.event_bus"] = build_event_bus(settings)
 
 
 def register_request_ids(app: Flask) -> None:

@@ -16,9 +16,13 @@ from kombu import Queue
 from config.settings import Settings
 
 QUEUES = ("default", "media", "delivery", "helpdesk")
-# Housekeeping is light and hourly; it shares the default queue.
+# Housekeeping is light and hourly; it shares the default queue. The delivery tick runs at
+# most 5 s apart; the sweepers re-enqueue work whose task was lost.
 BEAT_SCHEDULE = {
     "purge-expired-credentials": {"task": "voicebox.accounts.purge_expired", "schedule": 3600.0},
+    "purge-expired-uploads": {"task": "voicebox.uploads.purge_expired", "schedule": 3600.0},
+    "dispatch-due-deliveries": {"task": "voicebox.delivery.dispatch_due", "schedule": 5.0},
+    "sweep-stuck-transcodes": {"task": "voicebox.media.sweep", "schedule": 60.0},
 }
 
 

@@ -4,10 +4,22 @@ from flask import Flask
 from flask_smorest import Api
 from werkzeug.routing import BaseConverter
 
-from voicebox.api import admin, auth, blobs, children, devices, guardians, health, me
+from voicebox.api import (
+    admin,
+    auth,
+    blobs,
+    children,
+    devices,
+    guardians,
+    health,
+    inbox,
+    me,
+    messages,
+    uploads,
+)
 from voicebox.api.schemas import ProblemSchema
 
-BLUEPRINTS = (auth, me, children, devices, guardians, admin, health, blobs)
+BLUEPRINTS = (auth, me, children, devices, guardians, messages, uploads, inbox, admin, health, blobs)
 BLOB_LINK_PREFIX = "/api/v1/blobs"
 
 

@@ -83,3 +83,37 @@ def list_of(item: type[Schema], name: str) -> type[Schema]:
         {"items": fields.List(fields.Nested(item)), "next_cursor": fields.String(allow_none=True)},
         name=name,
     )
+
+
+class PartySchema(Schema):
+    id = fields.String()
+    display_name = fields.String()
+
+
+class FailureSchema(Schema):
+    reason = fields.String()
+    detail = fields.String()
+
+
+class RenditionSchema(Schema):
+    format = fields.String()
+    bitrate = fields.Integer()
+    bytes = fields.Integer()
+
+
+class MessageSchema(Schema):
+    id = fields.String()
+    kind = fields.String()
+    title = fields.String(allow_none=True)
+    sender = fields.Nested(PartySchema)
+    recipient = fields.Nested(PartySchema)
+    status = fields.String()
+    failure = fields.Nested(FailureSchema, allow_none=True)
+    duration_ms = fields.Integer(allow_none=True)
+    waveform = fields.List(fields.Integer(), allow_none=True)
+    renditions = fields.List(fields.Nested(RenditionSchema))
+    position_ms = fields.Integer(allow_none=True)
+    created_at = Timestamp()
+    deliver_at = Timestamp(allow_none=True)
+    delivered_at = Timestamp(allow_none=True)
+    played_at = Timestamp(allow_none=True)

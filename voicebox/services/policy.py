@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from voicebox.errors import Forbidden, NotFound
 from voicebox.extensions import db
-from voicebox.models import Child, Guardianship
+from voicebox.models import Child, Guardianship, Message, Upload
 from voicebox.services.tokens import Principal
 
 
@@ -31,3 +31,37 @@ def guarded_child(principal: Principal, child_id: str) -> Child:
     if child is None:
         raise NotFound("No such child.")
     return child
+
+
+def is_guardian(principal: Principal, child_id: str) -> bool:
+    if principal.user is None:
+        return False
+    return db.session.get(Guardianship, (child_id, principal.user.id)) is not None
+
+
+def message_for(principal: Principal, message: Message | None) -> Message:
+    """The message, if the caller is in its family: the child's devices or their guardians.
+
+    A child's own device sees what was sent to the child and what the child sent; a guardian
+    sees all of their child's messages (they may delete any of them). Anyone else: NotFound.
+    """
+    if message is not None:
+        if principal.child is not None and principal.child.id == message.child_id:
+            return message
+        if is_guardian(principal, message.child_id):
+            return message
+    raise NotFound("No such message.")
+
+
+def upload_for(principal: Principal, upload: Upload | None) -> Upload:
+    """The upload, if the caller started it; NotFound for anyone else."""
+    if upload is not None:
+        if principal.device is not None and upload.owner_device_id == principal.device.id:
+            return upload
+        if (
+            principal.device is None
+            and principal.user is not None
+            and upload.owner_user_id == principal.user.id
+        ):
+            return upload
+    raise NotFound("No such upload.")

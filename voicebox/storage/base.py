@@ -50,6 +50,9 @@ def content_type_for(key: str) -> str:
 class BlobStore(ABC):
     """Put, read (with byte ranges), link to, and delete immutable blobs by key."""
 
+    # Whether clients should be sent to ``presigned_url`` rather than have the API stream bytes.
+    redirects = False
+
     @abstractmethod
     def put(self, key: str, source: BinaryIO | bytes | Path) -> BlobInfo:
         """Store bytes, a readable binary stream, or a file's contents under ``key``."""

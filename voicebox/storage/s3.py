@@ -22,6 +22,8 @@ _MISSING = {"404", "NoSuchKey", "NotFound"}
 
 
 class S3BlobStore(BlobStore):
+    redirects = True
+
     def __init__(self, client: Any, bucket: str) -> None:
         self.client = client
         self.bucket = bucket

@@ -1,0 +1,120 @@
+"""Resumable uploads speaking tus 1.0.0: creation, creation-with-upload, termination,
+expiration and checksum (sha1), so stock tus clients work over weak networks."""
+
+from __future__ import annotations
+
+from email.utils import format_datetime
+
+from flask import Response, request
+from flask_smorest import Blueprint
+
+from voicebox.api.security import authenticated, current_principal
+from voicebox.errors import DomainError, Invalid
+from voicebox.extensions import current_settings
+from voicebox.models import Upload
+from voicebox.services import uploads
+
+blp = Blueprint("uploads", __name__, url_prefix="/api/v1/uploads", description="Resumable uploads (tus)")
+
+TUS_VERSION = "1.0.0"
+TUS_EXTENSIONS = "creation,creation-with-upload,termination,expiration,checksum"
+OFFSET_CONTENT_TYPE = "application/offset+octet-stream"
+
+
+class TusVersionUnsupported(DomainError):
+    status, title, slug = 412, "Precondition Failed", "tus-version"
+    headers = {"Tus-Version": TUS_VERSION}
+
+
+class WrongContentType(DomainError):
+    status, title, slug = 415, "Unsupported Media Type", "content-type"
+
+
+@blp.after_request
+def tus_headers(response: Response) -> Response:
+    response.headers["Tus-Resumable"] = TUS_VERSION
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _require_tus() -> None:
+    if request.headers.get("Tus-Resumable") != TUS_VERSION:
+        raise TusVersionUnsupported(f"Send 'Tus-Resumable: {TUS_VERSION}'.")
+
+
+def _int_header(name: str) -> int:
+    raw = request.headers.get(name, "")
+    if not raw.isdigit() or len(raw) > 15:
+        raise Invalid(f"{name} must be a non-negative integer.")
+    return int(raw)
+
+
+def _chunk_body() -> tuple[int, uploads.Checksum | None]:
+    if request.mimetype != OFFSET_CONTENT_TYPE:
+        raise WrongContentType(f"Send the bytes as {OFFSET_CONTENT_TYPE}.")
+    request.max_content_length = current_settings().max_upload_bytes
+    return _int_header("Upload-Offset"), uploads.parse_checksum(request.headers.get("Upload-Checksum"))
+
+
+def _state(upload: Upload, status: int) -> Response:
+    response = Response(status=status)
+    response.headers["Upload-Offset"] = str(upload.offset)
+    response.headers["Upload-Length"] = str(upload.length)
+    response.headers["Upload-Expires"] = format_datetime(upload.expires_at, usegmt=True)
+    return response
+
+
+@blp.route("", methods=["OPTIONS"])
+@blp.doc(security=[])
+def capabilities() -> Response:
+    """What this tus server supports"""
+    response = Response(status=204)
+    response.headers["Tus-Version"] = TUS_VERSION
+    response.headers["Tus-Extension"] = TUS_EXTENSIONS
+    response.headers["Tus-Max-Size"] = str(current_settings().max_upload_bytes)
+    response.headers["Tus-Checksum-Algorithm"] = "sha1"
+    return response
+
+
+@blp.route("", methods=["POST"])
+@authenticated()
+def create_upload() -> Response:
+    """Start an upload of Upload-Length bytes (a first chunk may come in the body)"""
+    _require_tus()
+    upload = uploads.create(
+        current_principal(),
+        _int_header("Upload-Length"),
+        uploads.parse_metadata(request.headers.get("Upload-Metadata")),
+    )
+    if request.content_length:
+        offset, checksum = _chunk_body()
+        upload = uploads.append(current_principal(), upload.id, offset, request.stream, checksum)
+    response = _state(upload, 201)
+    response.headers["Location"] = f"/api/v1/uploads/{upload.id}"
+    return response
+
+
+@blp.route("/<id:upload_id>", methods=["HEAD"])
+@authenticated()
+def upload_offset(upload_id: str) -> Response:
+    """How many bytes of the upload the server holds"""
+    _require_tus()
+    return _state(uploads.get(current_principal(), upload_id), 200)
+
+
+@blp.route("/<id:upload_id>", methods=["PATCH"])
+@authenticated()
+def append_chunk(upload_id: str) -> Response:
+    """Append bytes at Upload-Offset (Upload-Checksum: sha1 checked)"""
+    _require_tus()
+    offset, checksum = _chunk_body()
+    return _state(uploads.append(current_principal(), upload_id, offset, request.stream, checksum), 204)
+
+
+@blp.route("/<id:upload_id>", methods=["DELETE"])
+@authenticated()
+def terminate_upload(upload_id: str) -> Response:
+    """Abandon the upload and delete what it stored"""
+    _require_tus()
+    uploads.terminate(current_principal(), upload_id)
+    return Response(status=204)

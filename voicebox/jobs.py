@@ -1,0 +1,60 @@
+"""Enqueue Celery tasks by name, and only once the transaction that made the work commits.
+
+Services call ``enqueue`` while they change rows; the tasks go to the broker after the commit,
+so a worker never looks for a row that is not there yet, and a rollback sends nothing. A send
+that fails (broker down) is logged and left to the sweepers: the row state is the truth.
+Tasks are named here, so ``voicebox`` never imports ``workers``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import current_app
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
+
+from voicebox.extensions import db
+
+log = logging.getLogger(__name__)
+
+TRANSCODE = "voicebox.media.transcode"
+SWEEP_MEDIA = "voicebox.media.sweep"
+DISPATCH_DUE = "voicebox.delivery.dispatch_due"
+NOTIFY = "voicebox.delivery.notify"
+PURGE_UPLOADS = "voicebox.uploads.purge_expired"
+PURGE_CREDENTIALS = "voicebox.accounts.purge_expired"
+TASK_NAMES = frozenset({TRANSCODE, SWEEP_MEDIA, DISPATCH_DUE, NOTIFY, PURGE_UPLOADS, PURGE_CREDENTIALS})
+_PENDING = "voicebox.jobs"
+
+
+def enqueue(name: str, *args: str) -> None:
+    """Send task ``name`` with ``args`` (ids) after the current transaction commits."""
+    if name not in TASK_NAMES:
+        raise ValueError(f"unknown task {name!r}")
+    db.session.info.setdefault(_PENDING, []).append((name, args))
+
+
+def _send_pending(session: Session) -> None:
+    pending = session.info.pop(_PENDING, [])
+    if not pending:
+        return
+    celery_app = current_app.extensions["celery"]
+    for name, args in pending:
+        try:
+            celery_app.send_task(name, args=list(args))
+        except Exception:  # noqa: BLE001 - the sweepers re-enqueue from the rows
+            log.warning("could not enqueue %s%s; a sweeper will retry", name, args, exc_info=True)
+
+
+def _drop_pending(session: Session, previous_transaction: SessionTransaction) -> None:
+    # Rolling back a savepoint keeps the outer transaction and what it enqueued.
+    if previous_transaction.parent is None:
+        session.info.pop(_PENDING, None)
+
+
+def init_app() -> None:
+    """Hook the session class once; every app shares Flask-SQLAlchemy's session class."""
+    if not event.contains(db.session, "after_commit", _send_pending):
+        event.listen(db.session, "after_commit", _send_pending)
+        event.listen(db.session, "after_soft_rollback", _drop_pending)

@@ -1,0 +1,52 @@
+"""The live inbox: deliveries pushed to a connected device as they land.
+
+The database says what is new (deliveries after the client's cursor); the event bus only says
+when to look. A stream lasts a bounded time and the client reconnects with Last-Event-ID, so a
+long-lived connection never pins a server thread or a database connection for good.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+from flask import current_app
+
+from voicebox.extensions import current_settings, db
+from voicebox.services import mailboxes
+from voicebox.services.messaging import MessageView
+from voicebox.services.tokens import Principal
+
+# An event, or None for "nothing yet" (the edge sends a keep-alive so proxies keep the line).
+Event = tuple[str, MessageView] | None
+
+
+def inbox_stream(principal: Principal, last_event_id: str | None) -> Iterator[Event]:
+    """Events after ``last_event_id`` (or from now on); the cursor is checked before streaming."""
+    if last_event_id:
+        mailboxes.decode_cursor(last_event_id)
+        cursor = last_event_id
+    else:
+        cursor = mailboxes.newest_cursor(principal)
+    topic = f"inbox:child:{principal.child.id}" if principal.child else f"inbox:user:{principal.user.id}"  # type: ignore[union-attr]
+    bus = current_app.extensions["voicebox.event_bus"]
+    subscription = bus.subscribe(topic)
+    db.session.rollback()
+    deadline = time.monotonic() + current_settings().event_stream_seconds
+    return _events(principal, cursor, subscription, bus.poll_seconds, deadline)
+
+
+def _events(principal: Principal, cursor: str, subscription, poll: float, deadline: float) -> Iterator[Event]:  # type: ignore[no-untyped-def]
+    try:
+        while True:
+            for cursor, item in mailboxes.inbox_since(principal, cursor):  # noqa: B020 - advance it
+                yield cursor, item
+            # Between looks, hold no transaction (SQLite would keep an old snapshot) and no connection.
+            db.session.rollback()
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            if not subscription.wait(min(poll, remaining)):
+                yield None
+    finally:
+        subscription.close()

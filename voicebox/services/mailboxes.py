@@ -1,0 +1,138 @@
+"""Inbox and outbox: newest first, paged by an opaque cursor that never skips nor repeats.
+
+A cursor is the (time, id) of the last item a page showed; the next page starts strictly after
+it. New messages sort before every cursor, so they never shift the pages being read.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.orm import aliased
+
+from voicebox.errors import Invalid
+from voicebox.extensions import db
+from voicebox.models import Child, Delivery, Direction, Message, User
+from voicebox.services.messaging import MessageView, view
+from voicebox.services.tokens import Principal
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[MessageView]
+    next_cursor: str | None
+
+
+def encode_cursor(at: datetime, id_: str) -> str:
+    raw = f"{at.astimezone(UTC).isoformat()}|{id_}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        at, id_ = raw.split("|", 1)
+        parsed = datetime.fromisoformat(at)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise Invalid("That cursor is not one this server gave out.", {"cursor": ["Invalid."]}) from None
+    if parsed.tzinfo is None:
+        raise Invalid("That cursor is not one this server gave out.", {"cursor": ["Invalid."]})
+    return parsed, id_
+
+
+def _check_limit(limit: int) -> int:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise Invalid(f"limit must be 1 to {MAX_LIMIT}.", {"limit": [f"Must be 1 to {MAX_LIMIT}."]})
+    return limit
+
+
+Sender = aliased(User)
+
+
+def _inbox_query(principal: Principal) -> Select:
+    recipient = (
+        Delivery.child_id == principal.child.id
+        if principal.child is not None
+        else Delivery.user_id == principal.user.id  # type: ignore[union-attr]
+    )
+    return (
+        select(Delivery, Message, Child, Sender)
+        .join(Message, Message.id == Delivery.message_id)
+        .join(Child, Child.id == Message.child_id)
+        .outerjoin(Sender, Sender.id == Message.sender_user_id)
+        .where(recipient, Delivery.delivered_at.is_not(None))
+    )
+
+
+def inbox(principal: Principal, cursor: str | None = None, limit: int = DEFAULT_LIMIT) -> Page:
+    """Messages delivered to the caller (a child's device, or a guardian), newest first."""
+    query = _inbox_query(principal)
+    if cursor:
+        at, id_ = decode_cursor(cursor)
+        query = query.where(
+            or_(Delivery.delivered_at < at, and_(Delivery.delivered_at == at, Delivery.id < id_))
+        )
+    rows = db.session.execute(
+        query.order_by(Delivery.delivered_at.desc(), Delivery.id.desc()).limit(_check_limit(limit) + 1)
+    ).all()
+    items = [view(message, child, sender, mine) for mine, message, child, sender in rows[:limit]]
+    last = rows[limit - 1].Delivery if len(rows) > limit else None
+    return Page(items, encode_cursor(last.delivered_at, last.id) if last else None)
+
+
+def inbox_since(principal: Principal, cursor: str | None) -> Iterator[tuple[str, MessageView]]:
+    """Deliveries after ``cursor`` (or none, if no cursor), oldest first, each with its cursor."""
+    if cursor is None:
+        return iter(())
+    at, id_ = decode_cursor(cursor)
+    query = _inbox_query(principal).where(
+        or_(Delivery.delivered_at > at, and_(Delivery.delivered_at == at, Delivery.id > id_))
+    )
+    rows = db.session.execute(query.order_by(Delivery.delivered_at, Delivery.id).limit(MAX_LIMIT)).all()
+    return iter(
+        [
+            (encode_cursor(mine.delivered_at, mine.id), view(message, child, sender, mine))
+            for mine, message, child, sender in rows
+        ]
+    )
+
+
+def newest_cursor(principal: Principal) -> str:
+    """A cursor at the newest delivery now in the caller's inbox (the epoch if it is empty)."""
+    newest = db.session.execute(
+        _inbox_query(principal).order_by(Delivery.delivered_at.desc(), Delivery.id.desc()).limit(1)
+    ).first()
+    if newest is None:
+        return encode_cursor(datetime(1970, 1, 1, tzinfo=UTC), "")
+    return encode_cursor(newest.Delivery.delivered_at, newest.Delivery.id)
+
+
+def outbox(principal: Principal, cursor: str | None = None, limit: int = DEFAULT_LIMIT) -> Page:
+    """Messages the caller sent (a device: what its child sent), newest first, any status."""
+    if principal.child is not None:
+        mine = and_(Message.child_id == principal.child.id, Message.direction == Direction.TO_GUARDIANS)
+    else:
+        mine = Message.sender_user_id == principal.user.id  # type: ignore[union-attr]
+    query = (
+        select(Message, Child, Sender)
+        .join(Child, Child.id == Message.child_id)
+        .outerjoin(Sender, Sender.id == Message.sender_user_id)
+        .where(mine)
+    )
+    if cursor:
+        at, id_ = decode_cursor(cursor)
+        query = query.where(or_(Message.created_at < at, and_(Message.created_at == at, Message.id < id_)))
+    rows = db.session.execute(
+        query.order_by(Message.created_at.desc(), Message.id.desc()).limit(_check_limit(limit) + 1)
+    ).all()
+    items = [view(message, child, sender, None) for message, child, sender in rows[:limit]]
+    last = rows[limit - 1].Message if len(rows) > limit else None
+    return Page(items, encode_cursor(last.created_at, last.id) if last else None)

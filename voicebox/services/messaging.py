@@ -1,0 +1,243 @@
+"""Sending, reading, playing back and deleting voice messages and stories."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, BinaryIO
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from voicebox import jobs
+from voicebox.clock import utcnow
+from voicebox.errors import Conflict, Invalid, NotFound
+from voicebox.extensions import current_blob_store, current_settings, db
+from voicebox.models import Child, Delivery, Direction, Kind, Message, MessageStatus, Role, User
+from voicebox.models.base import new_id
+from voicebox.services import policy, uploads
+from voicebox.services.tokens import Principal
+from voicebox.storage import BlobInfo
+
+log = logging.getLogger(__name__)
+
+GUARDIANS = "guardians"
+# A worker that has not finished a transcode by then is presumed dead; the sweeper retries.
+FIRST_LEASE = timedelta(minutes=2)
+LATEST_DELIVERY = timedelta(days=366)
+UNDELIVERED = (MessageStatus.PROCESSING, MessageStatus.SCHEDULED, MessageStatus.FAILED)
+
+
+@dataclass(frozen=True)
+class Party:
+    id: str
+    display_name: str
+
+
+@dataclass(frozen=True)
+class MessageView:
+    """A message as one caller sees it: ``position_ms`` is their own place in it."""
+
+    message: Message
+    sender: Party
+    recipient: Party
+    position_ms: int | None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.message, name)
+
+    @property
+    def failure(self) -> dict[str, str] | None:
+        if self.message.failure_reason is None:
+            return None
+        return {"reason": self.message.failure_reason, "detail": self.message.failure_detail or ""}
+
+    @property
+    def renditions(self) -> list[dict[str, Any]]:
+        return [{k: r[k] for k in ("format", "bitrate", "bytes")} for r in (self.message.renditions or [])]
+
+
+@dataclass(frozen=True)
+class Audio:
+    """Either a short-lived URL to redirect to, or the bytes to stream (local blob store)."""
+
+    url: str | None
+    info: BlobInfo
+    read: Callable[[int, int], Iterator[bytes]]
+    max_age: int
+
+
+def idempotency_hash(principal: Principal, key: str) -> str:
+    speaker = f"device:{principal.device.id}" if principal.device else f"user:{principal.user.id}"  # type: ignore[union-attr]
+    return hashlib.sha256(f"{speaker}\n{key}".encode()).hexdigest()
+
+
+def view(message: Message, child: Child, sender_user: User | None, mine: Delivery | None) -> MessageView:
+    if message.direction == Direction.TO_CHILD:
+        sender = Party(sender_user.id, sender_user.display_name) if sender_user else Party("", "")
+        recipient = Party(child.id, child.display_name)
+    else:
+        sender = Party(child.id, child.display_name)
+        recipient = Party(GUARDIANS, f"{child.display_name}'s family")
+    return MessageView(message, sender, recipient, mine.position_ms if mine else None)
+
+
+def _my_delivery(principal: Principal, message_id: str) -> Delivery | None:
+    if principal.child is not None:
+        where = Delivery.child_id == principal.child.id
+    else:
+        where = Delivery.user_id == principal.user.id  # type: ignore[union-attr]
+    return db.session.scalar(select(Delivery).where(Delivery.message_id == message_id, where))
+
+
+def _view_for(principal: Principal, message: Message) -> MessageView:
+    child = db.session.get_one(Child, message.child_id)
+    sender = db.session.get(User, message.sender_user_id) if message.sender_user_id else None
+    return view(message, child, sender, _my_delivery(principal, message.id))
+
+
+def _recipient(principal: Principal, to: str) -> tuple[str, Direction]:
+    if principal.device is not None:
+        if to != GUARDIANS:
+            raise Invalid("A child's device sends to its guardians.", {"to": ["Must be 'guardians'."]})
+        return principal.child.id, Direction.TO_GUARDIANS  # type: ignore[union-attr]
+    policy.require_role(principal, Role.PARENT)
+    return policy.guarded_child(principal, to).id, Direction.TO_CHILD
+
+
+def _check_deliver_at(deliver_at: datetime | None) -> datetime | None:
+    if deliver_at is not None and deliver_at > utcnow() + LATEST_DELIVERY:
+        raise Invalid("Deliveries can be scheduled up to a year ahead.", {"deliver_at": ["Too far ahead."]})
+    return deliver_at
+
+
+def send(
+    principal: Principal,
+    *,
+    to: str,
+    kind: str = Kind.MESSAGE,
+    title: str | None = None,
+    deliver_at: datetime | None = None,
+    audio: BinaryIO | None = None,
+    upload_id: str | None = None,
+    idempotency_key: str | None = None,
+) -> MessageView:
+    """Store the recording and queue its transcode; a repeated Idempotency-Key returns the first."""
+    child_id, direction = _recipient(principal, to)
+    _check_deliver_at(deliver_at)
+    key_hash = idempotency_hash(principal, idempotency_key) if idempotency_key else None
+    if key_hash is not None:
+        existing = db.session.scalar(select(Message).where(Message.idempotency_key == key_hash))
+        if existing is not None:
+            return _view_for(principal, existing)
+    message = Message(
+        kind=kind,
+        title=title,
+        child_id=child_id,
+        direction=direction,
+        sender_user_id=principal.user.id if principal.device is None else None,  # type: ignore[union-attr]
+        sender_device_id=principal.device.id if principal.device else None,
+        id=new_id(),
+        status=MessageStatus.PROCESSING,
+        idempotency_key=key_hash,
+        deliver_at=deliver_at,
+        attempts=0,
+        lease_expires_at=utcnow() + FIRST_LEASE,
+    )
+    if upload_id is not None:
+        message.original_key, message.original_bytes = uploads.take_completed(principal, upload_id)
+    elif audio is not None:
+        message.original_key, message.original_bytes = _store_original(message.id, audio)
+    else:
+        raise Invalid("Attach the recording as 'audio', or give an 'upload_id'.", {"audio": ["Required."]})
+    db.session.add(message)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        # Another request with the same Idempotency-Key won the race: answer with its message.
+        db.session.rollback()
+        if upload_id is None:
+            current_blob_store().delete(message.original_key)
+        existing = db.session.scalar(select(Message).where(Message.idempotency_key == key_hash))
+        if existing is None:
+            raise
+        return _view_for(principal, existing)
+    jobs.enqueue(jobs.TRANSCODE, message.id)
+    db.session.commit()
+    return _view_for(principal, message)
+
+
+def _store_original(message_id: str, audio: BinaryIO) -> tuple[str, int]:
+    audio.seek(0, 2)
+    size = audio.tell()
+    audio.seek(0)
+    if size == 0:
+        raise Invalid("The recording is empty.", {"audio": ["Empty file."]})
+    if size > current_settings().max_upload_bytes:
+        raise Invalid("The recording is too large.", {"audio": ["Too large."]})
+    key = f"messages/{message_id}/original"
+    current_blob_store().put(key, audio)
+    return key, size
+
+
+def get(principal: Principal, message_id: str) -> MessageView:
+    message = policy.message_for(principal, db.session.get(Message, message_id))
+    return _view_for(principal, message)
+
+
+def delete(principal: Principal, message_id: str) -> None:
+    """The sender may take back a message until it is delivered; a guardian may delete any."""
+    message = policy.message_for(principal, db.session.get(Message, message_id))
+    is_sender = (principal.device is not None and message.direction == Direction.TO_GUARDIANS) or (
+        principal.user is not None and message.sender_user_id == principal.user.id
+    )
+    if not policy.is_guardian(principal, message.child_id):
+        if not is_sender:
+            raise NotFound("No such message.")
+        if message.status not in UNDELIVERED:
+            raise Conflict("This message was already delivered; ask a guardian to delete it.")
+    keys = [message.original_key, *(r["key"] for r in message.renditions or [])]
+    db.session.delete(message)
+    db.session.commit()
+    store = current_blob_store()
+    for key in keys:
+        try:
+            store.delete(key)
+        except Exception:  # noqa: BLE001 - the row is gone; an orphaned blob is only space
+            log.warning("could not delete blob %s of deleted message %s", key, message_id, exc_info=True)
+
+
+def audio(principal: Principal, message_id: str, format_: str) -> Audio:
+    message = policy.message_for(principal, db.session.get(Message, message_id))
+    rendition = next((r for r in message.renditions or [] if r["format"] == format_), None)
+    if rendition is None:
+        raise NotFound("This message has no audio in that format yet.")
+    store = current_blob_store()
+    ttl = current_settings().audio_link_ttl_seconds
+    info = store.stat(rendition["key"])
+    url = store.presigned_url(rendition["key"], ttl) if store.redirects else None
+    return Audio(url, info, lambda start, stop: store.open_range(info.key, start, stop), ttl)
+
+
+def record_play(principal: Principal, message_id: str, position_ms: int, completed: bool) -> None:
+    """Remember where the recipient stopped; the first completed play marks the message played."""
+    message = policy.message_for(principal, db.session.get(Message, message_id))
+    mine = _my_delivery(principal, message.id)
+    if mine is None or mine.delivered_at is None:
+        raise NotFound("No such message in your inbox.")
+    if position_ms > (message.duration_ms or 0):
+        raise Invalid("That position is past the end.", {"position_ms": ["Past the end of the recording."]})
+    mine.position_ms = position_ms
+    if completed:
+        now = utcnow()
+        mine.played_at = mine.played_at or now
+        # Conditional, so two devices finishing at once set it once.
+        db.session.execute(
+            update(Message)
+            .where(Message.id == message.id, Message.played_at.is_(None))
+            .values(played_at=now, status=MessageStatus.PLAYED)
+        )
+    db.session.commit()

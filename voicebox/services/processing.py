@@ -1,0 +1,165 @@
+"""Transcoding a message's recording into its renditions, once, however often it is asked.
+
+The message row holds the work's state: ``status`` processing with a lease and an attempt count.
+A worker that dies leaves the lease to expire; the sweeper enqueues the message again, and
+after ``media_max_attempts`` tries it fails, so a recording that crashes workers cannot loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import select, update
+
+from voicebox import jobs, media
+from voicebox.clock import utcnow
+from voicebox.extensions import current_blob_store, current_settings, db
+from voicebox.models import Kind, Message, MessageStatus
+from voicebox.services import delivery
+from voicebox.storage import StorageUnavailable
+
+log = logging.getLogger(__name__)
+LEASE_MARGIN = timedelta(minutes=1)
+
+
+def _out_of_attempts(attempts: int) -> str:
+    return f"The recording could not be processed in {attempts} attempts."
+
+
+def _fail(message_id: str, reason: media.Reason, detail: str) -> None:
+    db.session.execute(
+        update(Message)
+        .where(Message.id == message_id, Message.status == MessageStatus.PROCESSING)
+        .values(
+            status=MessageStatus.FAILED,
+            failure_reason=reason,
+            failure_detail=detail[:255],
+            lease_expires_at=None,
+        )
+    )
+    db.session.commit()
+
+
+def _start_attempt(message_id: str) -> Message | None:
+    """Count this attempt and extend the lease; None if there is nothing (left) to do."""
+    settings = current_settings()
+    message = db.session.get(Message, message_id)
+    if message is None or message.status != MessageStatus.PROCESSING:
+        return None
+    if message.attempts >= settings.media_max_attempts:
+        _fail(message_id, media.Reason.CORRUPT, _out_of_attempts(message.attempts))
+        return None
+    message.attempts += 1
+    message.lease_expires_at = utcnow() + timedelta(seconds=settings.media_time_limit_seconds) + LEASE_MARGIN
+    db.session.commit()
+    return message
+
+
+def _give_back_attempt(message_id: str) -> None:
+    """A storage outage is not the recording's fault: it must not use up its attempts."""
+    db.session.rollback()
+    db.session.execute(
+        update(Message)
+        .where(Message.id == message_id, Message.attempts > 0)
+        .values(attempts=Message.attempts - 1)
+    )
+    db.session.commit()
+
+
+def transcode(message_id: str) -> str:
+    """Process the message if it still needs it; returns what happened (for the task's log)."""
+    message = _start_attempt(message_id)
+    if message is None:
+        return "skipped"
+    settings = current_settings()
+    max_seconds = settings.max_story_seconds if message.kind == Kind.STORY else settings.max_message_seconds
+    store = current_blob_store()
+    if message.original_bytes > settings.max_upload_bytes:
+        _fail(message_id, media.Reason.TOO_LARGE, "The recording is larger than the limit.")
+        return "failed"
+    with tempfile.TemporaryDirectory(prefix="voicebox-media-") as scratch:
+        workdir = Path(scratch)
+        original = workdir / "original"
+        try:
+            with original.open("wb") as out:
+                for chunk in store.open_range(message.original_key):
+                    out.write(chunk)
+        except StorageUnavailable:
+            _give_back_attempt(message_id)
+            raise
+        db.session.rollback()  # hold no transaction open while decoding for minutes
+        try:
+            with original.open("rb") as source:
+                rendered = media.render(source, workdir, max_seconds, settings.media_time_limit_seconds)
+        except media.Rejected as rejected:
+            _fail(message_id, rejected.reason, rejected.detail)
+            return "failed"
+        renditions = []
+        for file in rendered.files:
+            key = f"messages/{message_id}/{file.spec.format}.{file.spec.extension}"
+            try:
+                store.put(key, file.path)
+            except StorageUnavailable:
+                _give_back_attempt(message_id)
+                raise
+            renditions.append(
+                {"format": file.spec.format, "bitrate": file.spec.bitrate, "bytes": file.bytes, "key": key}
+            )
+    return _finish(message_id, rendered, renditions)
+
+
+def _finish(message_id: str, rendered: media.Rendered, renditions: list[dict]) -> str:
+    message = db.session.scalar(select(Message).where(Message.id == message_id).with_for_update())
+    if message is None or message.status != MessageStatus.PROCESSING:
+        # Deleted or finished elsewhere while we worked: what we stored belongs to nobody.
+        db.session.rollback()
+        for rendition in renditions:
+            current_blob_store().delete(rendition["key"])
+        return "abandoned"
+    message.duration_ms = rendered.duration_ms
+    message.waveform = rendered.waveform
+    message.renditions = renditions
+    message.lease_expires_at = None
+    delivery.prepare(message)
+    db.session.commit()
+    log.info(
+        "message %s ready: %d ms, loudness %.1f LUFS, gain %+.1f dB",
+        message_id,
+        rendered.duration_ms,
+        rendered.loudness_in,
+        rendered.gain_db,
+    )
+    return message.status
+
+
+def sweep() -> dict[str, int]:
+    """Enqueue again every message whose worker lease ran out; fail those out of attempts."""
+    settings = current_settings()
+    now = utcnow()
+    stuck = list(
+        db.session.scalars(
+            select(Message)
+            .where(Message.status == MessageStatus.PROCESSING, Message.lease_expires_at < now)
+            .limit(500)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    counts = {"requeued": 0, "failed": 0}
+    for message in stuck:
+        if message.attempts >= settings.media_max_attempts:
+            message.status = MessageStatus.FAILED
+            message.failure_reason = media.Reason.CORRUPT
+            message.failure_detail = _out_of_attempts(message.attempts)
+            message.lease_expires_at = None
+            counts["failed"] += 1
+        else:
+            message.lease_expires_at = (
+                now + timedelta(seconds=settings.media_time_limit_seconds) + LEASE_MARGIN
+            )
+            jobs.enqueue(jobs.TRANSCODE, message.id)
+            counts["requeued"] += 1
+    db.session.commit()
+    return counts

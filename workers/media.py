@@ -1,0 +1,29 @@
+"""Media tasks: transcode one message, and sweep up transcodes whose worker died."""
+
+from celery import shared_task
+
+from voicebox import jobs
+from voicebox.services import processing
+from voicebox.storage import StorageUnavailable
+
+
+@shared_task(
+    name=jobs.TRANSCODE,
+    autoretry_for=(StorageUnavailable,),
+    retry_backoff=2,
+    retry_backoff_max=120,
+    max_retries=5,
+    # The service bounds decoding by VOICEBOX_MEDIA_TIME_LIMIT_SECONDS; these are the backstop
+    # for a decoder that hangs inside FFmpeg.
+    soft_time_limit=900,
+    time_limit=960,
+)
+def transcode(message_id: str) -> str:
+    """Make the renditions of one message; running it again for a done message does nothing."""
+    return processing.transcode(message_id)
+
+
+@shared_task(name=jobs.SWEEP_MEDIA, soft_time_limit=60)
+def sweep() -> dict[str, int]:
+    """Re-enqueue transcodes whose lease ran out; fail those out of attempts."""
+    return processing.sweep()
