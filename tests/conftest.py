@@ -10,7 +10,10 @@ from __future__ import annotations
 import os
 import secrets
 import socket
+import subprocess
+import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -21,11 +24,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from moto.server import ThreadedMotoServer
+from werkzeug.serving import make_server
 
 from config.settings import Settings
 from voicebox import create_app
+from voicebox.cli import worker_command
 from voicebox.extensions import db, limiter
 
+ROOT = Path(__file__).resolve().parents[1]
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 REDIS_URL = "redis://127.0.0.1:6379/9"
 HOW_TO_START = {
@@ -175,6 +181,46 @@ def app(request: pytest.FixtureRequest) -> Iterator[Flask]:
     wipe(app)
 
 
+def process_env(env: dict) -> dict:
+    """The machine's environment with the profile's settings and no stray VOICEBOX_* variable."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("VOICEBOX_")}
+    return {**clean, **env}
+
+
+def app_env(request: pytest.FixtureRequest) -> dict:
+    """The environment the parametrised ``app`` was built from."""
+    return request.getfixturevalue(f"{request.node.callspec.params['app']}_env")
+
+
+@pytest.fixture
+def worker(app: Flask, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[subprocess.Popen]:
+    """A real worker process (every queue) built from the same environment as the app under test."""
+    log = (tmp_path / "worker.log").open("wb")
+    argv = [*worker_command(concurrency=1, log_level="INFO"), "--without-gossip", "--without-mingle"]
+    process = subprocess.Popen(
+        argv, cwd=ROOT, env=process_env(app_env(request)), stdout=log, stderr=subprocess.STDOUT
+    )
+    yield process
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
+    print((tmp_path / "worker.log").read_text())
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[str]:
+    """The app under test behind a real HTTP server in this process; yields its base URL."""
+    server = make_server("127.0.0.1", free_port(), app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
@@ -201,6 +247,21 @@ class Api:
     def post(self, path: str, json: Any = None, **kwargs: Any) -> Any:
         return self.client.post(
             f"/api/v1{path}", json=json, headers=self._headers(kwargs.pop("headers", None)), **kwargs
+        )
+
+    def patch(self, path: str, **kwargs: Any) -> Any:
+        return self.client.patch(
+            f"/api/v1{path}", headers=self._headers(kwargs.pop("headers", None)), **kwargs
+        )
+
+    def head(self, path: str, **kwargs: Any) -> Any:
+        return self.client.head(
+            f"/api/v1{path}", headers=self._headers(kwargs.pop("headers", None)), **kwargs
+        )
+
+    def options(self, path: str, **kwargs: Any) -> Any:
+        return self.client.options(
+            f"/api/v1{path}", headers=self._headers(kwargs.pop("headers", None)), **kwargs
         )
 
     def delete(self, path: str, **kwargs: Any) -> Any:
