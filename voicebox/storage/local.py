@@ -61,15 +61,15 @@ class LocalBlobStore(BlobStore):
         return BlobInfo(key, size, content_type_for(key))
 
     def open_range(self, key: str, start: int = 0, stop: int | None = None) -> Iterator[bytes]:
-        try:
-            handle = self._path(key).open("rb")
-        except FileNotFoundError:
-            raise BlobNotFound(key) from None
-        return self._chunks(handle, start, stop)
+        path = self._path(key)
+        if not path.is_file():
+            raise BlobNotFound(key)
+        # Opened only once iterated: a response that is never read must not leak the file.
+        return self._chunks(path, start, stop)
 
     @staticmethod
-    def _chunks(handle: BinaryIO, start: int, stop: int | None) -> Iterator[bytes]:
-        with handle:
+    def _chunks(path: Path, start: int, stop: int | None) -> Iterator[bytes]:
+        with path.open("rb") as handle:
             handle.seek(start)
             remaining = None if stop is None else max(stop - start, 0)
             while remaining is None or remaining > 0:
