@@ -49,11 +49,11 @@ def _int_header(name: str) -> int:
     return int(raw)
 
 
-def _chunk_body() -> tuple[int, uploads.Checksum | None]:
+def _chunk_checksum() -> uploads.Checksum | None:
     if request.mimetype != OFFSET_CONTENT_TYPE:
         raise WrongContentType(f"Send the bytes as {OFFSET_CONTENT_TYPE}.")
     request.max_content_length = current_settings().max_upload_bytes
-    return _int_header("Upload-Offset"), uploads.parse_checksum(request.headers.get("Upload-Checksum"))
+    return uploads.parse_checksum(request.headers.get("Upload-Checksum"))
 
 
 def _state(upload: Upload, status: int) -> Response:
@@ -87,8 +87,8 @@ def create_upload() -> Response:
         uploads.parse_metadata(request.headers.get("Upload-Metadata")),
     )
     if request.content_length:
-        offset, checksum = _chunk_body()
-        upload = uploads.append(current_principal(), upload.id, offset, request.stream, checksum)
+        checksum = _chunk_checksum()
+        upload = uploads.append(current_principal(), upload.id, 0, request.stream, checksum)
     response = _state(upload, 201)
     response.headers["Location"] = f"/api/v1/uploads/{upload.id}"
     return response
@@ -107,7 +107,8 @@ def upload_offset(upload_id: str) -> Response:
 def append_chunk(upload_id: str) -> Response:
     """Append bytes at Upload-Offset (Upload-Checksum: sha1 checked)"""
     _require_tus()
-    offset, checksum = _chunk_body()
+    checksum = _chunk_checksum()
+    offset = _int_header("Upload-Offset")
     return _state(uploads.append(current_principal(), upload_id, offset, request.stream, checksum), 204)
 
 
