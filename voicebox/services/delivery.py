@@ -19,16 +19,13 @@ from voicebox.clock import utcnow
 from voicebox.extensions import db
 from voicebox.models import Child, Delivery, Direction, Guardianship, Message, MessageStatus
 from voicebox.notify import Notifier
+from voicebox.services.mailboxes import Mailbox
 
 log = logging.getLogger(__name__)
 
 BATCH = 500
 # A delivery still not notified this long after it arrived lost its task: send it again.
 NOTIFY_GRACE = timedelta(minutes=2)
-
-
-def inbox_topic(delivery: Delivery) -> str:
-    return f"inbox:child:{delivery.child_id}" if delivery.child_id else f"inbox:user:{delivery.user_id}"
 
 
 def prepare(message: Message) -> None:
@@ -119,7 +116,7 @@ def notify(delivery_id: str, notifier: Notifier) -> bool:
         "recipient": {"child_id": delivery.child_id} if delivery.child_id else {"user_id": delivery.user_id},
     }
     notifier.notify(event)
-    current_app.extensions["voicebox.event_bus"].publish(inbox_topic(delivery))
+    current_app.extensions["voicebox.event_bus"].publish(Mailbox(delivery.child_id, delivery.user_id).topic)
     delivery.notified_at = utcnow()
     db.session.commit()
     return True

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 from flask import current_app
 
+from voicebox.events import Subscription
 from voicebox.extensions import current_settings, db
 from voicebox.services import mailboxes
 from voicebox.services.messaging import MessageView
@@ -23,23 +24,25 @@ Event = tuple[str, MessageView] | None
 
 def inbox_stream(principal: Principal, last_event_id: str | None) -> Iterator[Event]:
     """Events after ``last_event_id`` (or from now on); the cursor is checked before streaming."""
+    mailbox = mailboxes.Mailbox.of(principal)
     if last_event_id:
         mailboxes.decode_cursor(last_event_id)
         cursor = last_event_id
     else:
-        cursor = mailboxes.newest_cursor(principal)
-    topic = f"inbox:child:{principal.child.id}" if principal.child else f"inbox:user:{principal.user.id}"  # type: ignore[union-attr]
+        cursor = mailboxes.newest_cursor(mailbox)
     bus = current_app.extensions["voicebox.event_bus"]
-    subscription = bus.subscribe(topic)
+    subscription = bus.subscribe(mailbox.topic)
     db.session.rollback()
     deadline = time.monotonic() + current_settings().event_stream_seconds
-    return _events(principal, cursor, subscription, bus.poll_seconds, deadline)
+    return _events(mailbox, cursor, subscription, bus.poll_seconds, deadline)
 
 
-def _events(principal: Principal, cursor: str, subscription, poll: float, deadline: float) -> Iterator[Event]:  # type: ignore[no-untyped-def]
+def _events(
+    mailbox: mailboxes.Mailbox, cursor: str, subscription: Subscription, poll: float, deadline: float
+) -> Iterator[Event]:
     try:
         while True:
-            for cursor, item in mailboxes.inbox_since(principal, cursor):  # noqa: B020 - advance it
+            for cursor, item in mailboxes.inbox_since(mailbox, cursor):  # noqa: B020 - advance it
                 yield cursor, item
             # Between looks, hold no transaction (SQLite would keep an old snapshot) and no connection.
             db.session.rollback()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -57,11 +56,28 @@ def _check_limit(limit: int) -> int:
 Sender = aliased(User)
 
 
-def _inbox_query(principal: Principal) -> Select:
+@dataclass(frozen=True)
+class Mailbox:
+    """Whose inbox: a child (read through any of their devices) or a guardian. Plain ids, so a
+    long-lived stream keeps no ORM object across its transactions."""
+
+    child_id: str | None = None
+    user_id: str | None = None
+
+    @classmethod
+    def of(cls, principal: Principal) -> Mailbox:
+        if principal.child is not None:
+            return cls(child_id=principal.child.id)
+        return cls(user_id=principal.user.id)  # type: ignore[union-attr]
+
+    @property
+    def topic(self) -> str:
+        return f"inbox:child:{self.child_id}" if self.child_id else f"inbox:user:{self.user_id}"
+
+
+def _inbox_query(mailbox: Mailbox) -> Select:
     recipient = (
-        Delivery.child_id == principal.child.id
-        if principal.child is not None
-        else Delivery.user_id == principal.user.id  # type: ignore[union-attr]
+        Delivery.child_id == mailbox.child_id if mailbox.child_id else Delivery.user_id == mailbox.user_id
     )
     return (
         select(Delivery, Message, Child, Sender)
@@ -74,7 +90,7 @@ def _inbox_query(principal: Principal) -> Select:
 
 def inbox(principal: Principal, cursor: str | None = None, limit: int = DEFAULT_LIMIT) -> Page:
     """Messages delivered to the caller (a child's device, or a guardian), newest first."""
-    query = _inbox_query(principal)
+    query = _inbox_query(Mailbox.of(principal))
     if cursor:
         at, id_ = decode_cursor(cursor)
         query = query.where(
@@ -88,27 +104,23 @@ def inbox(principal: Principal, cursor: str | None = None, limit: int = DEFAULT_
     return Page(items, encode_cursor(last.delivered_at, last.id) if last else None)
 
 
-def inbox_since(principal: Principal, cursor: str | None) -> Iterator[tuple[str, MessageView]]:
-    """Deliveries after ``cursor`` (or none, if no cursor), oldest first, each with its cursor."""
-    if cursor is None:
-        return iter(())
+def inbox_since(mailbox: Mailbox, cursor: str) -> list[tuple[str, MessageView]]:
+    """Deliveries after ``cursor``, oldest first, each with its own cursor."""
     at, id_ = decode_cursor(cursor)
-    query = _inbox_query(principal).where(
+    query = _inbox_query(mailbox).where(
         or_(Delivery.delivered_at > at, and_(Delivery.delivered_at == at, Delivery.id > id_))
     )
     rows = db.session.execute(query.order_by(Delivery.delivered_at, Delivery.id).limit(MAX_LIMIT)).all()
-    return iter(
-        [
-            (encode_cursor(mine.delivered_at, mine.id), view(message, child, sender, mine))
-            for mine, message, child, sender in rows
-        ]
-    )
+    return [
+        (encode_cursor(mine.delivered_at, mine.id), view(message, child, sender, mine))
+        for mine, message, child, sender in rows
+    ]
 
 
-def newest_cursor(principal: Principal) -> str:
-    """A cursor at the newest delivery now in the caller's inbox (the epoch if it is empty)."""
+def newest_cursor(mailbox: Mailbox) -> str:
+    """A cursor at the newest delivery now in the inbox (the epoch if it is empty)."""
     newest = db.session.execute(
-        _inbox_query(principal).order_by(Delivery.delivered_at.desc(), Delivery.id.desc()).limit(1)
+        _inbox_query(mailbox).order_by(Delivery.delivered_at.desc(), Delivery.id.desc()).limit(1)
     ).first()
     if newest is None:
         return encode_cursor(datetime(1970, 1, 1, tzinfo=UTC), "")
