@@ -13,6 +13,7 @@ import socket
 import subprocess
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -192,22 +193,28 @@ def app_env(request: pytest.FixtureRequest) -> dict:
     return request.getfixturevalue(f"{request.node.callspec.params['app']}_env")
 
 
+@contextmanager
+def running_worker(env: dict, log_path: Path) -> Iterator[subprocess.Popen]:
+    """A real Celery worker process consuming every queue, stopped (and its log printed) after."""
+    argv = [*worker_command(concurrency=1, log_level="INFO"), "--without-gossip", "--without-mingle"]
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(argv, cwd=ROOT, env=process_env(env), stdout=log, stderr=subprocess.STDOUT)
+        try:
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+    print(log_path.read_text())
+
+
 @pytest.fixture
 def worker(app: Flask, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[subprocess.Popen]:
-    """A real worker process (every queue) built from the same environment as the app under test."""
-    log = (tmp_path / "worker.log").open("wb")
-    argv = [*worker_command(concurrency=1, log_level="INFO"), "--without-gossip", "--without-mingle"]
-    process = subprocess.Popen(
-        argv, cwd=ROOT, env=process_env(app_env(request)), stdout=log, stderr=subprocess.STDOUT
-    )
-    yield process
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
-    print((tmp_path / "worker.log").read_text())
+    """A worker built from the same environment as the app under test."""
+    with running_worker(app_env(request), tmp_path / "worker.log") as process:
+        yield process
 
 
 @pytest.fixture

@@ -32,7 +32,11 @@ def enqueue(name: str, *args: str) -> None:
     """Send task ``name`` with ``args`` (ids) after the current transaction commits."""
     if name not in TASK_NAMES:
         raise ValueError(f"unknown task {name!r}")
-    db.session.info.setdefault(_PENDING, []).append((name, args))
+    session = db.session()
+    if not session.in_transaction():
+        # Begin now, so that a rollback before any query still discards this job.
+        session.begin()
+    session.info.setdefault(_PENDING, []).append((name, args))
 
 
 def _send_pending(session: Session) -> None:

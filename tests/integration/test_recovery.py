@@ -1,0 +1,92 @@
+"""Work is never lost and never loops: after-commit enqueueing, lease sweeps, bounded attempts."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import redis
+from flask import Flask
+from sqlalchemy import func, select, update
+
+from tests import audio
+from tests.conftest import Api, app_env, running_worker
+from tests.integration.messaging import send, wait_for
+from voicebox import jobs
+from voicebox.clock import utcnow
+from voicebox.extensions import db
+from voicebox.models import Delivery, Message, MessageStatus
+
+
+def test_tasks_go_to_the_broker_only_after_commit(production_app: Flask, redis_url: str) -> None:
+    broker = redis.Redis.from_url(redis_url)
+    before = broker.llen("media")
+    with production_app.app_context():
+        jobs.enqueue(jobs.TRANSCODE, "rolled-back")
+        db.session.rollback()
+        assert broker.llen("media") == before
+        jobs.enqueue(jobs.TRANSCODE, "committed")
+        assert broker.llen("media") == before
+        db.session.commit()
+        db.session.remove()
+    assert broker.llen("media") == before + 1
+    broker.rpop("media")
+    with pytest.raises(ValueError, match="unknown task"):
+        jobs.enqueue("voicebox.no.such_task")
+
+
+def set_message(app: Flask, message_id: str, **values: object) -> None:
+    with app.app_context():
+        db.session.execute(update(Message).where(Message.id == message_id).values(**values))
+        db.session.commit()
+        db.session.remove()
+
+
+def test_a_lost_transcode_is_swept_up_and_finished(
+    app: Flask, request: pytest.FixtureRequest, parent: Api, make_child, tmp_path: Path
+) -> None:
+    child = make_child()
+    sent = send(parent, child["id"], audio.recording("wav", seconds=1)).json
+    # The broker loses the task before any worker takes it: only the row remembers the work.
+    app.extensions["celery"].control.purge()
+    set_message(app, sent["id"], lease_expires_at=utcnow() - timedelta(seconds=1))
+    with running_worker(app_env(request), tmp_path / "worker.log") as worker:
+        app.extensions["celery"].send_task(jobs.SWEEP_MEDIA)
+        message = wait_for(parent, sent["id"], worker=worker)
+        assert message["status"] == "delivered"
+        # Running the transcode again changes nothing: one delivery, the same renditions.
+        app.extensions["celery"].send_task(jobs.TRANSCODE, args=[sent["id"]])
+        app.extensions["celery"].send_task(jobs.SWEEP_MEDIA)
+        time.sleep(2)
+        assert parent.get(f"/messages/{sent['id']}").json == message
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Delivery)) == 1
+        assert db.session.get_one(Message, sent["id"]).attempts == 1
+        db.session.remove()
+
+
+def test_a_recording_that_keeps_killing_workers_fails_after_its_attempts(
+    app: Flask, parent: Api, make_child, worker: subprocess.Popen
+) -> None:
+    child = make_child()
+    sent = send(parent, child["id"], audio.recording("wav", seconds=1)).json
+    wait_for(parent, sent["id"], worker=worker)
+    max_attempts = app.config["VOICEBOX_SETTINGS"].media_max_attempts
+    set_message(
+        app,
+        sent["id"],
+        status=MessageStatus.PROCESSING,
+        attempts=max_attempts,
+        lease_expires_at=utcnow() - timedelta(seconds=1),
+    )
+    app.extensions["celery"].send_task(jobs.SWEEP_MEDIA)
+    failed = wait_for(parent, sent["id"], {"failed"}, worker=worker, seconds=30)
+    assert failed["failure"]["reason"] == "corrupt"
+    assert str(max_attempts) in failed["failure"]["detail"]
+    # A stray copy of its task finds nothing to do.
+    app.extensions["celery"].send_task(jobs.TRANSCODE, args=[sent["id"]])
+    time.sleep(1)
+    assert parent.get(f"/messages/{sent['id']}").json["status"] == "failed"
