@@ -118,21 +118,29 @@ class Load:
     errors: int
 
 
-def load(port: int, path: str, headers: dict[str, str], seconds: float, clients: int = 8) -> Load:
-    """Closed-loop load: ``clients`` keep-alive connections, each sending as fast as answered."""
+def load(
+    port: int, path: str, headers: dict[str, str] | list[dict[str, str]], seconds: float, clients: int = 8
+) -> Load:
+    """Closed-loop load: ``clients`` keep-alive connections, each sending as fast as answered.
+
+    With a list of header sets, each client cycles through them (one caller after another).
+    """
+    header_sets = headers if isinstance(headers, list) else [headers]
     latencies: list[float] = []
     errors = 0
     lock = threading.Lock()
     stop_at = time.monotonic() + seconds
 
-    def client() -> None:
+    def client(first: int) -> None:
         nonlocal errors
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         mine: list[float] = []
         failed = 0
+        turn = first
         while time.monotonic() < stop_at:
             started = time.perf_counter()
-            connection.request("GET", path, headers=headers)
+            connection.request("GET", path, headers=header_sets[turn % len(header_sets)])
+            turn += clients
             response = connection.getresponse()
             response.read()
             mine.append(time.perf_counter() - started)
@@ -142,7 +150,7 @@ def load(port: int, path: str, headers: dict[str, str], seconds: float, clients:
             latencies.extend(mine)
             errors += failed
 
-    threads = [threading.Thread(target=client) for _ in range(clients)]
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
     began = time.monotonic()
     for thread in threads:
         thread.start()
