@@ -95,12 +95,6 @@ class FailureSchema(Schema):
     detail = fields.String()
 
 
-class RenditionSchema(Schema):
-    format = fields.String()
-    bitrate = fields.Integer()
-    bytes = fields.Integer()
-
-
 class MessageSchema(Schema):
     id = fields.String()
     kind = fields.String()
@@ -110,8 +104,29 @@ class MessageSchema(Schema):
     status = fields.String()
     failure = fields.Nested(FailureSchema, allow_none=True)
     duration_ms = fields.Integer(allow_none=True)
-    waveform = fields.List(fields.Integer(), allow_none=True)
-    renditions = fields.List(fields.Nested(RenditionSchema))
+    # Raw: the service hands out plain ints and dicts already; a field object for each of a
+    # page's 2,000 waveform points was half the cost of serving an inbox.
+    waveform = fields.Raw(
+        allow_none=True,
+        metadata={
+            "type": "array",
+            "items": {"type": "integer", "minimum": 0, "maximum": 100},
+            "maxItems": 100,
+        },
+    )
+    renditions = fields.Raw(
+        metadata={
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "format": {"type": "string", "enum": ["opus", "opus_low", "aac"]},
+                    "bitrate": {"type": "integer"},
+                    "bytes": {"type": "integer"},
+                },
+            },
+        },
+    )
     position_ms = fields.Integer(allow_none=True)
     created_at = Timestamp()
     deliver_at = Timestamp(allow_none=True)

@@ -51,7 +51,9 @@ class Spec:
 RENDITIONS = (
     Spec("opus", "libopus", "ogg", "ogg", 24_000, {"application": "voip", "vbr": "constrained"}),
     Spec("opus_low", "libopus", "ogg", "ogg", 12_000, {"application": "voip", "vbr": "constrained"}),
-    Spec("aac", "aac", "ipod", "m4a", 48_000),
+    # The "fast" coder costs a sixth of the default two-loop search; at 48 kb/s mono speech the
+    # difference is not audible, and the saving is most of what separates 20 from 30 s/s.
+    Spec("aac", "aac", "ipod", "m4a", 48_000, {"aac_coder": "fast"}),
 )
 
 
