@@ -8,7 +8,7 @@ HASH := $(shell cksum pyproject.toml | cut -d' ' -f1)
 RUN_STAMP := $(VENV)/.run-$(HASH)
 TEST_STAMP := $(VENV)/.test-$(HASH)
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test lint bench ffmpeg clean
 
 install: $(TEST_STAMP)
 
@@ -35,8 +35,13 @@ lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-bench: $(TEST_STAMP)
+bench: $(TEST_STAMP) ffmpeg
 	@set -e; for bench in benchmarks/[a-z]*.py; do name=$$(basename $$bench .py); echo "== $$name"; $(BIN)/python -m benchmarks.$$name; done
+
+# The transcode benchmark's baseline is Debian's ffmpeg command-line tool.
+ffmpeg:
+	@command -v ffmpeg >/dev/null || { echo "installing Debian's ffmpeg for the transcode benchmark"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg; }
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis

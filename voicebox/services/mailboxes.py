@@ -11,13 +11,13 @@ import binascii
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Row, Select, and_, or_, select
 from sqlalchemy.orm import aliased
 
 from voicebox.errors import Invalid
 from voicebox.extensions import db
 from voicebox.models import Child, Delivery, Direction, Message, User
-from voicebox.services.messaging import MessageView, view
+from voicebox.services.messaging import VIEW_COLUMNS, MessageView, Party, view
 from voicebox.services.tokens import Principal
 
 DEFAULT_LIMIT = 20
@@ -80,12 +80,24 @@ def _inbox_query(mailbox: Mailbox) -> Select:
         Delivery.child_id == mailbox.child_id if mailbox.child_id else Delivery.user_id == mailbox.user_id
     )
     return (
-        select(Delivery, Message, Child, Sender)
+        select(
+            *VIEW_COLUMNS,
+            Delivery.id.label("delivery_id"),
+            Delivery.delivered_at.label("arrived_at"),
+            Delivery.position_ms.label("position_ms"),
+            Child.display_name.label("child_name"),
+            Sender.display_name.label("sender_name"),
+        )
         .join(Message, Message.id == Delivery.message_id)
         .join(Child, Child.id == Message.child_id)
         .outerjoin(Sender, Sender.id == Message.sender_user_id)
         .where(recipient, Delivery.delivered_at.is_not(None))
     )
+
+
+def _view(row: Row, position_ms: int | None) -> MessageView:
+    sender = Party(row.sender_user_id, row.sender_name) if row.sender_user_id else None
+    return view(row, Party(row.child_id, row.child_name), sender, position_ms)
 
 
 def inbox(principal: Principal, cursor: str | None = None, limit: int = DEFAULT_LIMIT) -> Page:
@@ -99,9 +111,9 @@ def inbox(principal: Principal, cursor: str | None = None, limit: int = DEFAULT_
     rows = db.session.execute(
         query.order_by(Delivery.delivered_at.desc(), Delivery.id.desc()).limit(_check_limit(limit) + 1)
     ).all()
-    items = [view(message, child, sender, mine) for mine, message, child, sender in rows[:limit]]
-    last = rows[limit - 1].Delivery if len(rows) > limit else None
-    return Page(items, encode_cursor(last.delivered_at, last.id) if last else None)
+    items = [_view(row, row.position_ms) for row in rows[:limit]]
+    last = rows[limit - 1] if len(rows) > limit else None
+    return Page(items, encode_cursor(last.arrived_at, last.delivery_id) if last else None)
 
 
 def inbox_since(mailbox: Mailbox, cursor: str) -> list[tuple[str, MessageView]]:
@@ -111,10 +123,7 @@ def inbox_since(mailbox: Mailbox, cursor: str) -> list[tuple[str, MessageView]]:
         or_(Delivery.delivered_at > at, and_(Delivery.delivered_at == at, Delivery.id > id_))
     )
     rows = db.session.execute(query.order_by(Delivery.delivered_at, Delivery.id).limit(MAX_LIMIT)).all()
-    return [
-        (encode_cursor(mine.delivered_at, mine.id), view(message, child, sender, mine))
-        for mine, message, child, sender in rows
-    ]
+    return [(encode_cursor(row.arrived_at, row.delivery_id), _view(row, row.position_ms)) for row in rows]
 
 
 def newest_cursor(mailbox: Mailbox) -> str:
@@ -124,7 +133,7 @@ def newest_cursor(mailbox: Mailbox) -> str:
     ).first()
     if newest is None:
         return encode_cursor(datetime(1970, 1, 1, tzinfo=UTC), "")
-    return encode_cursor(newest.Delivery.delivered_at, newest.Delivery.id)
+    return encode_cursor(newest.arrived_at, newest.delivery_id)
 
 
 def outbox(principal: Principal, cursor: str | None = None, limit: int = DEFAULT_LIMIT) -> Page:
@@ -134,7 +143,9 @@ def outbox(principal: Principal, cursor: str | None = None, limit: int = DEFAULT
     else:
         mine = Message.sender_user_id == principal.user.id  # type: ignore[union-attr]
     query = (
-        select(Message, Child, Sender)
+        select(
+            *VIEW_COLUMNS, Child.display_name.label("child_name"), Sender.display_name.label("sender_name")
+        )
         .join(Child, Child.id == Message.child_id)
         .outerjoin(Sender, Sender.id == Message.sender_user_id)
         .where(mine)
@@ -145,6 +156,6 @@ def outbox(principal: Principal, cursor: str | None = None, limit: int = DEFAULT
     rows = db.session.execute(
         query.order_by(Message.created_at.desc(), Message.id.desc()).limit(_check_limit(limit) + 1)
     ).all()
-    items = [view(message, child, sender, None) for message, child, sender in rows[:limit]]
-    last = rows[limit - 1].Message if len(rows) > limit else None
+    items = [_view(row, None) for row in rows[:limit]]
+    last = rows[limit - 1] if len(rows) > limit else None
     return Page(items, encode_cursor(last.created_at, last.id) if last else None)

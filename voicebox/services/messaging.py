@@ -39,9 +39,12 @@ class Party:
 
 @dataclass(frozen=True)
 class MessageView:
-    """A message as one caller sees it: ``position_ms`` is their own place in it."""
+    """A message as one caller sees it: ``position_ms`` is their own place in it.
 
-    message: Message
+    ``message`` is a Message, or a row of VIEW_COLUMNS (lists read only those columns).
+    """
+
+    message: Any
     sender: Party
     recipient: Party
     position_ms: int | None
@@ -60,6 +63,27 @@ class MessageView:
         return [{k: r[k] for k in ("format", "bitrate", "bytes")} for r in (self.message.renditions or [])]
 
 
+# What a MessageView reads of a message.
+VIEW_COLUMNS = (
+    Message.id,
+    Message.kind,
+    Message.title,
+    Message.child_id,
+    Message.direction,
+    Message.sender_user_id,
+    Message.status,
+    Message.failure_reason,
+    Message.failure_detail,
+    Message.duration_ms,
+    Message.waveform,
+    Message.renditions,
+    Message.created_at,
+    Message.deliver_at,
+    Message.delivered_at,
+    Message.played_at,
+)
+
+
 @dataclass(frozen=True)
 class Audio:
     """Either a short-lived URL to redirect to, or the bytes to stream (local blob store)."""
@@ -75,14 +99,11 @@ def idempotency_hash(principal: Principal, key: str) -> str:
     return hashlib.sha256(f"{speaker}\n{key}".encode()).hexdigest()
 
 
-def view(message: Message, child: Child, sender_user: User | None, mine: Delivery | None) -> MessageView:
+def view(message: Any, child: Party, sender_user: Party | None, position_ms: int | None) -> MessageView:
+    """The caller's view of ``message`` (a Message or a VIEW_COLUMNS row) of ``child``'s family."""
     if message.direction == Direction.TO_CHILD:
-        sender = Party(sender_user.id, sender_user.display_name) if sender_user else Party("", "")
-        recipient = Party(child.id, child.display_name)
-    else:
-        sender = Party(child.id, child.display_name)
-        recipient = Party(GUARDIANS, f"{child.display_name}'s family")
-    return MessageView(message, sender, recipient, mine.position_ms if mine else None)
+        return MessageView(message, sender_user or Party("", ""), child, position_ms)
+    return MessageView(message, child, Party(GUARDIANS, f"{child.display_name}'s family"), position_ms)
 
 
 def _my_delivery(principal: Principal, message_id: str) -> Delivery | None:
@@ -96,7 +117,13 @@ def _my_delivery(principal: Principal, message_id: str) -> Delivery | None:
 def _view_for(principal: Principal, message: Message) -> MessageView:
     child = db.session.get_one(Child, message.child_id)
     sender = db.session.get(User, message.sender_user_id) if message.sender_user_id else None
-    return view(message, child, sender, _my_delivery(principal, message.id))
+    mine = _my_delivery(principal, message.id)
+    return view(
+        message,
+        Party(child.id, child.display_name),
+        Party(sender.id, sender.display_name) if sender else None,
+        mine.position_ms if mine else None,
+    )
 
 
 def _recipient(principal: Principal, to: str) -> tuple[str, Direction]:

@@ -1,0 +1,162 @@
+"""Upload to delivered for a 60 s voice message, with the production shape running here.
+
+gunicorn serves the API on PostgreSQL, Redis and an S3 endpoint (moto's server); one Celery
+worker transcodes. Each run sends a 60 s AAC recording as multipart POST /messages and polls
+GET /messages/{id} until it is delivered. Goal: p50 under 3 s.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import logging
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import boto3
+from moto.server import ThreadedMotoServer
+
+from benchmarks._harness import ROOT, free_port, gunicorn, postgres_schema, production_env, report
+from tests import audio
+
+RUNS = 10
+SECONDS = 60
+
+
+def call(
+    port: int,
+    method: str,
+    path: str,
+    token: str | None = None,
+    body: bytes | None = None,
+    content_type: str = "application/json",
+) -> tuple[int, dict]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    headers = {"Content-Type": content_type}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    connection.request(method, path, body, headers)
+    response = connection.getresponse()
+    return response.status, json.loads(response.read() or b"{}")
+
+
+def multipart(fields: dict[str, str], audio_bytes: bytes) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="audio"; filename="story.m4a"\r\n'
+        f"Content-Type: application/octet-stream\r\n\r\n".encode()
+        + audio_bytes
+        + b"\r\n"
+    )
+    return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def family(port: int) -> tuple[str, str]:
+    status, session = call(
+        port,
+        "POST",
+        "/api/v1/auth/register",
+        body=json.dumps(
+            {"phone": "+8613800000000", "password": "benchmark pw", "display_name": "Mama", "role": "parent"}
+        ).encode(),
+    )
+    assert status == 201, session
+    token = session["token"]
+    status, child = call(
+        port,
+        "POST",
+        "/api/v1/children",
+        token,
+        json.dumps({"display_name": "Xiaoming", "birth_year": 2018, "guardian_consent": True}).encode(),
+    )
+    assert status == 201, child
+    return token, child["id"]
+
+
+def main() -> None:
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's server logs every request
+    s3_port = free_port()
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=s3_port, verbose=False)
+    moto.start()
+    recording = audio.recording("m4a", seconds=SECONDS)
+    try:
+        with postgres_schema() as database_url, tempfile.TemporaryDirectory() as data:
+            env = {
+                **production_env(database_url, Path(data)),
+                "VOICEBOX_S3_ENDPOINT_URL": f"http://127.0.0.1:{s3_port}",
+                "VOICEBOX_S3_BUCKET": f"bench-{secrets.token_hex(4)}",
+            }
+            boto3.client(
+                "s3",
+                endpoint_url=env["VOICEBOX_S3_ENDPOINT_URL"],
+                region_name="us-east-1",
+                aws_access_key_id=env["VOICEBOX_S3_ACCESS_KEY"],
+                aws_secret_access_key=env["VOICEBOX_S3_SECRET_KEY"],
+            ).create_bucket(Bucket=env["VOICEBOX_S3_BUCKET"])
+            subprocess.run(
+                [sys.executable, "-m", "voicebox", "db", "upgrade"],
+                cwd=ROOT,
+                env=env,
+                check=True,
+                capture_output=True,
+            )
+            worker = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "workers.main",
+                    "worker",
+                    "--queues",
+                    "default,media,delivery,helpdesk",
+                    "--concurrency",
+                    "1",
+                    "--loglevel",
+                    "WARNING",
+                    "--without-gossip",
+                    "--without-mingle",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            try:
+                with gunicorn("voicebox:create_app()", env) as port:
+                    token, child_id = family(port)
+                    timings = [send_and_wait(port, token, child_id, recording) for _ in range(RUNS + 1)][1:]
+            finally:
+                worker.terminate()
+                worker.wait(timeout=30)
+    finally:
+        moto.stop()
+    p50 = statistics.median(timings)
+    print(f"upload to delivered, 60 s AAC: p50 {p50:.2f} s, max {max(timings):.2f} s over {RUNS} runs")
+    report("upload_to_delivered_p50_s", p50, "< 3 s", p50 < 3, " s")
+
+
+def send_and_wait(port: int, token: str, child_id: str, recording: bytes) -> float:
+    body, content_type = multipart({"to": child_id, "kind": "message"}, recording)
+    started = time.perf_counter()
+    status, message = call(port, "POST", "/api/v1/messages", token, body, content_type)
+    assert status == 202, message
+    while message["status"] == "processing":
+        time.sleep(0.02)
+        status, message = call(port, "GET", f"/api/v1/messages/{message['id']}", token)
+    assert message["status"] == "delivered", message
+    return time.perf_counter() - started
+
+
+if __name__ == "__main__":
+    main()
