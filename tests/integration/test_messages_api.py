@@ -195,3 +195,23 @@ def test_sending_needs_audio_or_a_finished_upload(parent: Api, make_child) -> No
     assert bad_time.status_code == 422 and "deliver_at" in bad_time.json["errors"]
     too_far = (utcnow() + timedelta(days=400)).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert send(parent, child["id"], audio.recording("amr", seconds=1), deliver_at=too_far).status_code == 422
+
+
+def test_a_recording_over_the_size_limit_is_refused_and_nothing_is_kept(
+    app: Flask, parent: Api, make_child
+) -> None:
+    child = make_child()
+    limit = app.config["VOICEBOX_SETTINGS"].max_upload_bytes
+    body = (
+        b'--b\r\nContent-Disposition: form-data; name="to"\r\n\r\n' + child["id"].encode() + b"\r\n"
+        b'--b\r\nContent-Disposition: form-data; name="audio"; filename="long.wav"\r\n\r\n'
+        + bytes(limit + 70 * 1024)
+        + b"\r\n--b--\r\n"
+    )
+    # The declared length alone is refused: a phone learns at once, before sending 50 MB.
+    response = parent.post("/messages", data=body, content_type="multipart/form-data; boundary=b")
+    assert response.status_code == 413 and response.content_type == "application/problem+json"
+    assert parent.get("/outbox").json["items"] == []
+    with app.app_context():
+        assert db.session.scalars(select(Message)).all() == []
+        db.session.remove()
