@@ -24,6 +24,7 @@ from moto.server import ThreadedMotoServer
 
 from benchmarks._harness import ROOT, free_port, gunicorn, postgres_schema, production_env, report
 from tests import audio
+from voicebox.cli import worker_command
 
 RUNS = 10
 SECONDS = 60
@@ -111,22 +112,7 @@ def main() -> None:
                 capture_output=True,
             )
             worker = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "workers.main",
-                    "worker",
-                    "--queues",
-                    "default,media,delivery,helpdesk",
-                    "--concurrency",
-                    "1",
-                    "--loglevel",
-                    "WARNING",
-                    "--without-gossip",
-                    "--without-mingle",
-                ],
+                [*worker_command(concurrency=1, log_level="WARNING"), "--without-gossip", "--without-mingle"],
                 cwd=ROOT,
                 env=env,
                 stdout=subprocess.DEVNULL,

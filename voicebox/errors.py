@@ -55,6 +55,10 @@ class Conflict(DomainError):
     status, title, slug = 409, "Conflict", "conflict"
 
 
+class TooLarge(DomainError):
+    status, title, slug = 413, "Content Too Large", "too-large"
+
+
 class Gone(DomainError):
     status, title, slug = 410, "Gone", "gone"
 

@@ -9,6 +9,7 @@ Tasks are named here, so ``voicebox`` never imports ``workers``.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import event
@@ -24,6 +25,11 @@ DISPATCH_DUE = "voicebox.delivery.dispatch_due"
 NOTIFY = "voicebox.delivery.notify"
 PURGE_UPLOADS = "voicebox.uploads.purge_expired"
 PURGE_CREDENTIALS = "voicebox.accounts.purge_expired"
+# A transcode is killed after this long; its lease in the row outlasts it, so the sweeper never
+# starts a second copy beside one that is still alive.
+TRANSCODE_TIME_LIMIT_SECONDS = 960
+# A transcode still waiting in the queue after this long is enqueued again (its message was lost).
+TRANSCODE_QUEUE_GRACE = timedelta(minutes=10)
 TASK_NAMES = frozenset({TRANSCODE, SWEEP_MEDIA, DISPATCH_DUE, NOTIFY, PURGE_UPLOADS, PURGE_CREDENTIALS})
 _PENDING = "voicebox.jobs"
 

@@ -15,8 +15,8 @@ from voicebox.storage import StorageUnavailable
     max_retries=5,
     # The service bounds decoding by VOICEBOX_MEDIA_TIME_LIMIT_SECONDS; these are the backstop
     # for a decoder that hangs inside FFmpeg.
-    soft_time_limit=900,
-    time_limit=960,
+    soft_time_limit=jobs.TRANSCODE_TIME_LIMIT_SECONDS - 60,
+    time_limit=jobs.TRANSCODE_TIME_LIMIT_SECONDS,
 )
 def transcode(message_id: str) -> str:
     """Make the renditions of one message; running it again for a done message does nothing."""

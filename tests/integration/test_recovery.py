@@ -19,6 +19,7 @@ from voicebox import jobs
 from voicebox.clock import utcnow
 from voicebox.extensions import db
 from voicebox.models import Delivery, Message, MessageStatus
+from voicebox.services import processing
 
 
 def test_tasks_go_to_the_broker_only_after_commit(production_app: Flask, redis_url: str) -> None:
@@ -90,3 +91,18 @@ def test_a_recording_that_keeps_killing_workers_fails_after_its_attempts(
     app.extensions["celery"].send_task(jobs.TRANSCODE, args=[sent["id"]])
     time.sleep(1)
     assert parent.get(f"/messages/{sent['id']}").json["status"] == "failed"
+
+
+def test_a_duplicate_task_leaves_a_running_transcode_alone(app: Flask, parent: Api, make_child) -> None:
+    child = make_child()
+    sent = send(parent, child["id"], audio.recording("wav", seconds=1)).json
+    app.extensions["celery"].control.purge()
+    # Another worker is mid-way through this message's first attempt.
+    set_message(
+        app, sent["id"], started_at=utcnow(), attempts=1, lease_expires_at=utcnow() + timedelta(minutes=5)
+    )
+    with app.app_context():
+        assert processing.transcode(sent["id"]) == "skipped"
+        message = db.session.get_one(Message, sent["id"])
+        assert (message.attempts, message.status) == (1, MessageStatus.PROCESSING)
+        db.session.remove()

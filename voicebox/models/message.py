@@ -57,7 +57,9 @@ class Message(db.Model):
     # [{format, bitrate, bytes, key}], written once the transcode succeeds.
     renditions: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    # While processing: when the sweeper may assume the worker died and enqueue it again.
+    # While processing: when the running attempt began (None while queued), and when the sweeper
+    # may presume the task or its worker lost and enqueue the message again.
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # SHA-256 of the sender and their Idempotency-Key: a retried send finds the first message.
     idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)

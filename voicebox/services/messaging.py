@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from voicebox import jobs
 from voicebox.clock import utcnow
-from voicebox.errors import Conflict, Invalid, NotFound
+from voicebox.errors import Conflict, Invalid, NotFound, TooLarge
 from voicebox.extensions import current_blob_store, current_settings, db
 from voicebox.models import Child, Delivery, Direction, Kind, Message, MessageStatus, Role, User
 from voicebox.models.base import new_id
@@ -25,8 +25,6 @@ from voicebox.storage import BlobInfo
 log = logging.getLogger(__name__)
 
 GUARDIANS = "guardians"
-# A worker that has not finished a transcode by then is presumed dead; the sweeper retries.
-FIRST_LEASE = timedelta(minutes=2)
 LATEST_DELIVERY = timedelta(days=366)
 UNDELIVERED = (MessageStatus.PROCESSING, MessageStatus.SCHEDULED, MessageStatus.FAILED)
 
@@ -94,7 +92,7 @@ class Audio:
     max_age: int
 
 
-def idempotency_hash(principal: Principal, key: str) -> str:
+def _idempotency_hash(principal: Principal, key: str) -> str:
     speaker = f"device:{principal.device.id}" if principal.device else f"user:{principal.user.id}"  # type: ignore[union-attr]
     return hashlib.sha256(f"{speaker}\n{key}".encode()).hexdigest()
 
@@ -135,10 +133,9 @@ def _recipient(principal: Principal, to: str) -> tuple[str, Direction]:
     return policy.guarded_child(principal, to).id, Direction.TO_CHILD
 
 
-def _check_deliver_at(deliver_at: datetime | None) -> datetime | None:
+def _check_deliver_at(deliver_at: datetime | None) -> None:
     if deliver_at is not None and deliver_at > utcnow() + LATEST_DELIVERY:
         raise Invalid("Deliveries can be scheduled up to a year ahead.", {"deliver_at": ["Too far ahead."]})
-    return deliver_at
 
 
 def send(
@@ -155,24 +152,24 @@ def send(
     """Store the recording and queue its transcode; a repeated Idempotency-Key returns the first."""
     child_id, direction = _recipient(principal, to)
     _check_deliver_at(deliver_at)
-    key_hash = idempotency_hash(principal, idempotency_key) if idempotency_key else None
+    key_hash = _idempotency_hash(principal, idempotency_key) if idempotency_key else None
     if key_hash is not None:
         existing = db.session.scalar(select(Message).where(Message.idempotency_key == key_hash))
         if existing is not None:
             return _view_for(principal, existing)
     message = Message(
+        id=new_id(),
         kind=kind,
         title=title,
         child_id=child_id,
         direction=direction,
         sender_user_id=principal.user.id if principal.device is None else None,  # type: ignore[union-attr]
         sender_device_id=principal.device.id if principal.device else None,
-        id=new_id(),
         status=MessageStatus.PROCESSING,
         idempotency_key=key_hash,
         deliver_at=deliver_at,
         attempts=0,
-        lease_expires_at=utcnow() + FIRST_LEASE,
+        lease_expires_at=utcnow() + jobs.TRANSCODE_QUEUE_GRACE,
     )
     if upload_id is not None:
         message.original_key, message.original_bytes = uploads.take_completed(principal, upload_id)
@@ -204,7 +201,7 @@ def _store_original(message_id: str, audio: BinaryIO) -> tuple[str, int]:
     if size == 0:
         raise Invalid("The recording is empty.", {"audio": ["Empty file."]})
     if size > current_settings().max_upload_bytes:
-        raise Invalid("The recording is too large.", {"audio": ["Too large."]})
+        raise TooLarge(f"Recordings are limited to {current_settings().max_upload_bytes} bytes.")
     key = f"messages/{message_id}/original"
     current_blob_store().put(key, audio)
     return key, size

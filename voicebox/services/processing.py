@@ -12,7 +12,7 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 
 from voicebox import jobs, media
 from voicebox.clock import utcnow
@@ -22,7 +22,8 @@ from voicebox.services import delivery
 from voicebox.storage import StorageUnavailable
 
 log = logging.getLogger(__name__)
-LEASE_MARGIN = timedelta(minutes=1)
+# A running transcode keeps its message this long; past it, the sweeper presumes the worker died.
+LEASE = timedelta(seconds=jobs.TRANSCODE_TIME_LIMIT_SECONDS + 60)
 
 
 def _out_of_attempts(attempts: int) -> str:
@@ -37,6 +38,7 @@ def _fail(message_id: str, reason: media.Reason, detail: str) -> None:
             status=MessageStatus.FAILED,
             failure_reason=reason,
             failure_detail=detail[:255],
+            started_at=None,
             lease_expires_at=None,
         )
     )
@@ -44,27 +46,43 @@ def _fail(message_id: str, reason: media.Reason, detail: str) -> None:
 
 
 def _start_attempt(message_id: str) -> Message | None:
-    """Count this attempt and extend the lease; None if there is nothing (left) to do."""
-    settings = current_settings()
+    """Claim the message for this run and count the attempt; None if there is nothing to do.
+
+    The claim is one conditional update, so a duplicate of the task (the sweeper re-enqueued a
+    message still waiting in a long queue) finds it running and leaves it alone.
+    """
     message = db.session.get(Message, message_id)
     if message is None or message.status != MessageStatus.PROCESSING:
         return None
-    if message.attempts >= settings.media_max_attempts:
+    if message.attempts >= current_settings().media_max_attempts:
         _fail(message_id, media.Reason.CORRUPT, _out_of_attempts(message.attempts))
         return None
-    message.attempts += 1
-    message.lease_expires_at = utcnow() + timedelta(seconds=settings.media_time_limit_seconds) + LEASE_MARGIN
+    now = utcnow()
+    claimed = db.session.execute(
+        update(Message)
+        .where(
+            Message.id == message_id,
+            Message.status == MessageStatus.PROCESSING,
+            or_(Message.started_at.is_(None), Message.lease_expires_at < now),
+        )
+        .values(attempts=Message.attempts + 1, started_at=now, lease_expires_at=now + LEASE)
+    ).rowcount
     db.session.commit()
-    return message
+    return db.session.get(Message, message_id) if claimed == 1 else None
 
 
 def _give_back_attempt(message_id: str) -> None:
-    """A storage outage is not the recording's fault: it must not use up its attempts."""
+    """A storage outage is not the recording's fault: end this run without using up an attempt,
+    so the task's own retry can claim the message again."""
     db.session.rollback()
     db.session.execute(
         update(Message)
-        .where(Message.id == message_id, Message.attempts > 0)
-        .values(attempts=Message.attempts - 1)
+        .where(Message.id == message_id, Message.status == MessageStatus.PROCESSING, Message.attempts > 0)
+        .values(
+            attempts=Message.attempts - 1,
+            started_at=None,
+            lease_expires_at=utcnow() + jobs.TRANSCODE_QUEUE_GRACE,
+        )
     )
     db.session.commit()
 
@@ -75,54 +93,61 @@ def transcode(message_id: str) -> str:
     if message is None:
         return "skipped"
     settings = current_settings()
-    max_seconds = settings.max_story_seconds if message.kind == Kind.STORY else settings.max_message_seconds
-    store = current_blob_store()
     if message.original_bytes > settings.max_upload_bytes:
         _fail(message_id, media.Reason.TOO_LARGE, "The recording is larger than the limit.")
         return "failed"
-    with tempfile.TemporaryDirectory(prefix="voicebox-media-") as scratch:
-        workdir = Path(scratch)
-        original = workdir / "original"
-        try:
-            with original.open("wb") as out:
-                for chunk in store.open_range(message.original_key):
-                    out.write(chunk)
-        except StorageUnavailable:
-            _give_back_attempt(message_id)
-            raise
-        db.session.rollback()  # hold no transaction open while decoding for minutes
-        try:
-            with original.open("rb") as source:
-                rendered = media.render(source, workdir, max_seconds, settings.media_time_limit_seconds)
-        except media.Rejected as rejected:
-            _fail(message_id, rejected.reason, rejected.detail)
-            return "failed"
-        renditions = []
-        for file in rendered.files:
-            key = f"messages/{message_id}/{file.spec.format}.{file.spec.extension}"
-            try:
-                store.put(key, file.path)
-            except StorageUnavailable:
-                _give_back_attempt(message_id)
-                raise
-            renditions.append(
-                {"format": file.spec.format, "bitrate": file.spec.bitrate, "bytes": file.bytes, "key": key}
-            )
+    max_seconds = settings.max_story_seconds if message.kind == Kind.STORY else settings.max_message_seconds
+    original_key = message.original_key
+    db.session.rollback()  # hold no transaction open while decoding for minutes
+    try:
+        with tempfile.TemporaryDirectory(prefix="voicebox-media-") as scratch:
+            rendered, renditions = _render(message_id, original_key, Path(scratch), max_seconds)
+    except media.Rejected as rejected:
+        _fail(message_id, rejected.reason, rejected.detail)
+        return "failed"
+    except StorageUnavailable:
+        _give_back_attempt(message_id)
+        raise
     return _finish(message_id, rendered, renditions)
+
+
+def _render(
+    message_id: str, original_key: str, workdir: Path, max_seconds: int
+) -> tuple[media.Rendered, list[dict]]:
+    """Fetch the original, render it, and store the renditions (the row does not know them yet)."""
+    store = current_blob_store()
+    original = workdir / "original"
+    with original.open("wb") as out:
+        for chunk in store.open_range(original_key):
+            out.write(chunk)
+    with original.open("rb") as source:
+        rendered = media.render(source, workdir, max_seconds, current_settings().media_time_limit_seconds)
+    renditions = []
+    for file in rendered.files:
+        key = f"messages/{message_id}/{file.spec.format}.{file.spec.extension}"
+        store.put(key, file.path)
+        renditions.append(
+            {"format": file.spec.format, "bitrate": file.spec.bitrate, "bytes": file.bytes, "key": key}
+        )
+    return rendered, renditions
 
 
 def _finish(message_id: str, rendered: media.Rendered, renditions: list[dict]) -> str:
     message = db.session.scalar(select(Message).where(Message.id == message_id).with_for_update())
-    if message is None or message.status != MessageStatus.PROCESSING:
-        # Deleted or finished elsewhere while we worked: what we stored belongs to nobody.
+    if message is None:
+        # Deleted while we worked: what we stored belongs to nobody.
         db.session.rollback()
         for rendition in renditions:
             current_blob_store().delete(rendition["key"])
         return "abandoned"
+    if message.status != MessageStatus.PROCESSING:
+        # Finished or failed by another run; the renditions we wrote share its keys, so stay.
+        db.session.rollback()
+        return "skipped"
     message.duration_ms = rendered.duration_ms
     message.waveform = rendered.waveform
     message.renditions = renditions
-    message.lease_expires_at = None
+    message.started_at = message.lease_expires_at = None
     delivery.prepare(message)
     db.session.commit()
     log.info(
@@ -153,12 +178,11 @@ def sweep() -> dict[str, int]:
             message.status = MessageStatus.FAILED
             message.failure_reason = media.Reason.CORRUPT
             message.failure_detail = _out_of_attempts(message.attempts)
-            message.lease_expires_at = None
+            message.started_at = message.lease_expires_at = None
             counts["failed"] += 1
         else:
-            message.lease_expires_at = (
-                now + timedelta(seconds=settings.media_time_limit_seconds) + LEASE_MARGIN
-            )
+            message.started_at = None
+            message.lease_expires_at = now + jobs.TRANSCODE_QUEUE_GRACE
             jobs.enqueue(jobs.TRANSCODE, message.id)
             counts["requeued"] += 1
     db.session.commit()

@@ -21,7 +21,7 @@ from sqlalchemy import delete, select, update
 from werkzeug.exceptions import ClientDisconnected
 
 from voicebox.clock import utcnow
-from voicebox.errors import Conflict, DomainError, Invalid, NotFound
+from voicebox.errors import Conflict, DomainError, Invalid, NotFound, TooLarge
 from voicebox.extensions import current_blob_store, current_settings, db
 from voicebox.models import Upload, UploadChunk
 from voicebox.services import policy
@@ -36,10 +36,6 @@ MAX_METADATA_VALUE = 1024
 
 class ChecksumMismatch(DomainError):
     status, title, slug = 460, "Checksum Mismatch", "checksum-mismatch"
-
-
-class TooLarge(DomainError):
-    status, title, slug = 413, "Request Entity Too Large", "too-large"
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ def upgrade() -> None:
     sa.Column('waveform', sa.JSON(), nullable=True),
     sa.Column('renditions', sa.JSON(), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('lease_expires_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('idempotency_key', sa.String(length=64), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
