@@ -217,15 +217,23 @@ def worker(app: Flask, request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
         yield process
 
 
-@pytest.fixture
-def live_server(app: Flask) -> Iterator[str]:
-    """The app under test behind a real HTTP server in this process; yields its base URL."""
+@contextmanager
+def serving(app: Flask) -> Iterator[str]:
+    """``app`` behind a real HTTP server in this process; yields its base URL."""
     server = make_server("127.0.0.1", free_port(), app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[str]:
+    with serving(app) as url:
+        yield url
 
 
 @pytest.fixture

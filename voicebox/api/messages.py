@@ -54,7 +54,7 @@ def _new_message_body() -> dict:
 
 
 @blp.route("", methods=["POST"])
-@authenticated()
+@authenticated(slow_body=True)
 @blp.doc(
     requestBody={
         "content": {

@@ -22,8 +22,12 @@ def _bearer_token() -> str | None:
     return value.strip()
 
 
-def authenticated(*roles: str) -> Callable[[F], F]:
-    """Require a valid token; with ``roles``, require one of them too (403 otherwise)."""
+def authenticated(*roles: str, slow_body: bool = False) -> Callable[[F], F]:
+    """Require a valid token; with ``roles``, require one of them too (403 otherwise).
+
+    ``slow_body``: the view reads a recording that may take minutes to arrive, so the token's
+    transaction ends before it does.
+    """
 
     def decorator(view: F) -> F:
         @functools.wraps(view)
@@ -34,6 +38,8 @@ def authenticated(*roles: str) -> Callable[[F], F]:
                 raise Unauthorized("Send a valid token as 'Authorization: Bearer <token>'.")
             if roles:
                 policy.require_role(principal, *roles)
+            if slow_body:
+                tokens.detach(principal)
             g.principal = principal
             return view(*args, **kwargs)
 

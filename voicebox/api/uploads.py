@@ -77,7 +77,7 @@ def capabilities() -> Response:
 
 
 @blp.route("", methods=["POST"])
-@authenticated()
+@authenticated(slow_body=True)
 def create_upload() -> Response:
     """Start an upload of Upload-Length bytes (a first chunk may come in the body)"""
     _require_tus()
@@ -103,7 +103,7 @@ def upload_offset(upload_id: str) -> Response:
 
 
 @blp.route("/<id:upload_id>", methods=["PATCH"])
-@authenticated()
+@authenticated(slow_body=True)
 def append_chunk(upload_id: str) -> Response:
     """Append bytes at Upload-Offset (Upload-Checksum: sha1 checked)"""
     _require_tus()

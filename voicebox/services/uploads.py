@@ -133,19 +133,21 @@ def append(
     upload = get(principal, upload_id)
     if offset != upload.offset:
         raise Conflict(f"Upload-Offset must be {upload.offset}.")
+    remaining = upload.length - offset
+    db.session.rollback()  # hold no connection while the chunk arrives over a slow network
     store = current_blob_store()
     with tempfile.SpooledTemporaryFile(max_size=1024 * 1024) as spool:
-        received, digest = _receive(stream, upload.length - offset, spool)
+        received, digest = _receive(stream, remaining, spool)
         if checksum is not None and digest != checksum.digest:
             raise ChecksumMismatch("The chunk does not match its Upload-Checksum; send it again.")
         if received == 0:
-            return upload
+            return get(principal, upload_id)
         spool.seek(0)
-        key = f"uploads/{upload.id}/{offset:012d}-{secrets.token_hex(4)}"
+        key = f"uploads/{upload_id}/{offset:012d}-{secrets.token_hex(4)}"
         store.put(key, spool)
     advanced = db.session.execute(
         update(Upload)
-        .where(Upload.id == upload.id, Upload.offset == offset)
+        .where(Upload.id == upload_id, Upload.offset == offset)
         .values(
             offset=offset + received,
             expires_at=utcnow() + timedelta(hours=current_settings().upload_ttl_hours),
@@ -155,9 +157,9 @@ def append(
         db.session.rollback()
         store.delete(key)
         raise Conflict("Another request moved this upload on; ask HEAD for the offset.")
-    db.session.add(UploadChunk(upload_id=upload.id, offset=offset, size=received, key=key))
+    db.session.add(UploadChunk(upload_id=upload_id, offset=offset, size=received, key=key))
     db.session.commit()
-    db.session.refresh(upload)
+    upload = db.session.get_one(Upload, upload_id)
     if upload.offset == upload.length:
         _join(upload, store)
     return upload
