@@ -53,7 +53,12 @@ def _server_sent(events: Iterator[live.Event]) -> Iterator[str]:
 
 @blp.route("/inbox/events", methods=["GET"])
 @authenticated()
-@blp.doc(responses={200: {"description": "text/event-stream of 'message' events (Last-Event-ID resumes)"}})
+@blp.doc(
+    responses={
+        200: {"description": "text/event-stream of 'message' events, each a Message; the id is a cursor"}
+    },
+    parameters=[{"in": "header", "name": "Last-Event-ID", "schema": {"type": "string"}}],
+)
 def inbox_events() -> Response:
     """New deliveries as Server-Sent Events; reconnect with Last-Event-ID to miss none"""
     events = live.inbox_stream(current_principal(), request.headers.get("Last-Event-ID"))
