@@ -7,6 +7,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+import psutil
 import pytest
 import redis
 from flask import Flask
@@ -106,3 +107,36 @@ def test_a_duplicate_task_leaves_a_running_transcode_alone(app: Flask, parent: A
         message = db.session.get_one(Message, sent["id"])
         assert (message.attempts, message.status) == (1, MessageStatus.PROCESSING)
         db.session.remove()
+
+
+def row(app: Flask, message_id: str) -> Message:
+    with app.app_context():
+        message = db.session.get_one(Message, message_id)
+        db.session.expunge(message)
+        db.session.remove()
+        return message
+
+
+def test_a_worker_killed_mid_transcode_delays_the_message_but_loses_nothing(
+    app: Flask, request: pytest.FixtureRequest, parent: Api, make_child, tmp_path: Path
+) -> None:
+    child = make_child()
+    env = app_env(request)
+    with running_worker(env, tmp_path / "first.log") as worker:
+        sent = send(parent, child["id"], audio.recording("wav", seconds=60)).json
+        deadline = time.monotonic() + 60
+        while row(app, sent["id"]).started_at is None:
+            assert time.monotonic() < deadline, "the transcode never started"
+            time.sleep(0.02)
+        # The machine runs out of memory (say) and the pool process dies mid-transcode.
+        for process in psutil.Process(worker.pid).children(recursive=True):
+            process.kill()
+    stuck = row(app, sent["id"])
+    assert (stuck.status, stuck.attempts) == (MessageStatus.PROCESSING, 1)
+    # Time passes beyond the lease; the sweeper finds the message and a worker finishes it.
+    set_message(app, sent["id"], lease_expires_at=utcnow() - timedelta(seconds=1))
+    with running_worker(env, tmp_path / "second.log") as worker:
+        app.extensions["celery"].send_task(jobs.SWEEP_MEDIA)
+        message = wait_for(parent, sent["id"], {"delivered", "failed"}, worker=worker)
+    assert message["status"] == "delivered" and 59_000 < message["duration_ms"] <= 61_000
+    assert row(app, sent["id"]).attempts == 2
