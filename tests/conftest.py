@@ -237,6 +237,23 @@ def live_server(app: Flask) -> Iterator[str]:
 
 
 @pytest.fixture
+def production_family(production_app: Flask) -> Iterator[tuple[Api, dict]]:
+    """A parent and their child on the production profile alone, for tests of PostgreSQL or S3
+    themselves; the tables are emptied afterwards."""
+    parent = Api(production_app.test_client())
+    session = parent.post(
+        "/auth/register",
+        {"phone": "+8613900000123", "password": "correct horse", "display_name": "Mama", "role": "parent"},
+    ).json
+    parent.token = session["token"]
+    child = parent.post(
+        "/children", {"display_name": "Xiaoming", "birth_year": 2018, "guardian_consent": True}
+    )
+    yield parent, child.json
+    wipe(production_app)
+
+
+@pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
 

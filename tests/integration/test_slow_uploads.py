@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import Flask
 
-from tests.conftest import Api, serving, wipe
+from tests.conftest import Api, serving
 
 TUS = {"Tus-Resumable": "1.0.0"}
 
@@ -37,41 +37,30 @@ def start_slow_request(base_url: str, head: str, first_bytes: bytes) -> socket.s
     return sock
 
 
-def test_slow_bodies_hold_no_transaction(production_app: Flask, postgres_url: str) -> None:
-    client = production_app.test_client()
-    parent = Api(client)
-    session = parent.post(
-        "/auth/register",
-        {"phone": "+8613900000456", "password": "correct horse", "display_name": "Mama", "role": "parent"},
-    ).json
-    parent.token = session["token"]
+def test_slow_bodies_hold_no_transaction(
+    production_app: Flask, production_family: tuple[Api, dict], postgres_url: str
+) -> None:
+    parent, child = production_family
     created = parent.post("/uploads", headers={**TUS, "Upload-Length": "100000"})
     path = urlsplit(created.headers["Location"]).path
-    child = parent.post(
-        "/children", {"display_name": "Xiaoming", "birth_year": 2018, "guardian_consent": True}
-    )
     auth = f"Authorization: Bearer {parent.token}\r\n"
-    try:
-        with serving(production_app) as base_url, ExitStack() as open_requests:
-            host = f"Host: {urlsplit(base_url).netloc}\r\n"
-            open_requests.enter_context(
-                start_slow_request(
-                    base_url,
-                    f"PATCH {path} HTTP/1.1\r\n{host}{auth}Tus-Resumable: 1.0.0\r\nUpload-Offset: 0\r\n"
-                    "Content-Type: application/offset+octet-stream\r\nContent-Length: 100000\r\n\r\n",
-                    b"#!AMR\n" + bytes(1000),
-                )
+    with serving(production_app) as base_url, ExitStack() as open_requests:
+        host = f"Host: {urlsplit(base_url).netloc}\r\n"
+        open_requests.enter_context(
+            start_slow_request(
+                base_url,
+                f"PATCH {path} HTTP/1.1\r\n{host}{auth}Tus-Resumable: 1.0.0\r\nUpload-Offset: 0\r\n"
+                "Content-Type: application/offset+octet-stream\r\nContent-Length: 100000\r\n\r\n",
+                b"#!AMR\n" + bytes(1000),
             )
-            open_requests.enter_context(
-                start_slow_request(
-                    base_url,
-                    f"POST /api/v1/messages HTTP/1.1\r\n{host}{auth}"
-                    "Content-Type: multipart/form-data; boundary=b\r\nContent-Length: 100000\r\n\r\n",
-                    b'--b\r\nContent-Disposition: form-data; name="to"\r\n\r\n' + child.json["id"].encode(),
-                )
+        )
+        open_requests.enter_context(
+            start_slow_request(
+                base_url,
+                f"POST /api/v1/messages HTTP/1.1\r\n{host}{auth}"
+                "Content-Type: multipart/form-data; boundary=b\r\nContent-Length: 100000\r\n\r\n",
+                b'--b\r\nContent-Disposition: form-data; name="to"\r\n\r\n' + child["id"].encode(),
             )
-            time.sleep(1)  # both requests are authenticated and now wait for the rest of their body
-            assert idle_in_transaction(postgres_url) == 0
-    finally:
-        # The connections are closed by now, so the server's threads have let go of the database.
-        wipe(production_app)
+        )
+        time.sleep(1)  # both requests are authenticated and now wait for the rest of their body
+        assert idle_in_transaction(postgres_url) == 0

@@ -14,7 +14,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from tests import audio
-from tests.conftest import Api, free_port, running_worker, wipe
+from tests.conftest import Api, free_port, running_worker
 from tests.integration.messaging import send, wait_for
 from voicebox.extensions import db
 from voicebox.models import Message
@@ -53,30 +53,22 @@ def forwarding(port: int, upstream: str) -> Iterator[None]:
 
 
 def test_the_transcode_waits_out_a_storage_outage(
-    production_app: Flask, production_env: dict, s3_endpoint: str, tmp_path: Path
+    production_app: Flask,
+    production_family: tuple[Api, dict],
+    production_env: dict,
+    s3_endpoint: str,
+    tmp_path: Path,
 ) -> None:
-    client = production_app.test_client()
-    parent = Api(client)
-    session = parent.post(
-        "/auth/register",
-        {"phone": "+8613900000123", "password": "correct horse", "display_name": "Mama", "role": "parent"},
-    ).json
-    parent.token = session["token"]
-    child = parent.post(
-        "/children", {"display_name": "Xiaoming", "birth_year": 2018, "guardian_consent": True}
-    )
+    parent, child = production_family
     port = free_port()  # nothing listens there yet: the worker's store is down
     env = {**production_env, "VOICEBOX_S3_ENDPOINT_URL": f"http://127.0.0.1:{port}"}
-    try:
-        with running_worker(env, tmp_path / "worker.log") as worker:
-            sent = send(parent, child.json["id"], audio.recording("amr", seconds=2)).json
-            time.sleep(4)
-            assert parent.get(f"/messages/{sent['id']}").json["status"] == "processing"
-            with forwarding(port, s3_endpoint):
-                message = wait_for(parent, sent["id"], worker=worker, seconds=90)
-            assert message["status"] == "delivered"
-        with production_app.app_context():
-            assert db.session.scalar(select(Message.attempts).where(Message.id == sent["id"])) == 1
-            db.session.remove()
-    finally:
-        wipe(production_app)
+    with running_worker(env, tmp_path / "worker.log") as worker:
+        sent = send(parent, child["id"], audio.recording("amr", seconds=2)).json
+        time.sleep(4)
+        assert parent.get(f"/messages/{sent['id']}").json["status"] == "processing"
+        with forwarding(port, s3_endpoint):
+            message = wait_for(parent, sent["id"], worker=worker, seconds=90)
+        assert message["status"] == "delivered"
+    with production_app.app_context():
+        assert db.session.scalar(select(Message.attempts).where(Message.id == sent["id"])) == 1
+        db.session.remove()
