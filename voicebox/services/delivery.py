@@ -51,15 +51,15 @@ def prepare(message: Message) -> None:
         message.status = MessageStatus.SCHEDULED
 
 
-def dispatch_due(now: datetime | None = None, batch: int = BATCH) -> int:
+def dispatch_due() -> int:
     """Deliver one batch of due rows; returns how many this call delivered."""
-    now = now or utcnow()
+    now = utcnow()
     due_ids = list(
         db.session.scalars(
             select(Delivery.id)
             .where(Delivery.delivered_at.is_(None), Delivery.due_at <= now)
             .order_by(Delivery.due_at)
-            .limit(batch)
+            .limit(BATCH)
             .with_for_update(skip_locked=True)
         )
     )
