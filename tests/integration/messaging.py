@@ -7,6 +7,8 @@ import time
 from typing import Any
 
 import requests
+from werkzeug.datastructures import FileStorage, MultiDict
+from werkzeug.test import encode_multipart
 
 from tests.conftest import Api
 
@@ -16,9 +18,14 @@ FINAL = {"delivered", "played", "failed", "scheduled"}
 def send(sender: Api, to: str, audio: bytes, filename: str = "recording.bin", **fields: Any) -> Any:
     """POST /messages as multipart; the name and type say nothing true about the bytes."""
     data = {"to": to, **{k: str(v) for k, v in fields.items() if k != "headers"}}
-    data["audio"] = (io.BytesIO(audio), filename, "application/octet-stream")
+    data["audio"] = FileStorage(io.BytesIO(audio), filename, content_type="application/octet-stream")
+    # Encoded in memory: the test client would spool a large body to a file it never closes.
+    boundary, body = encode_multipart(MultiDict(data))
     return sender.post(
-        "/messages", data=data, headers=fields.get("headers"), content_type="multipart/form-data"
+        "/messages",
+        data=body,
+        headers=fields.get("headers"),
+        content_type=f"multipart/form-data; boundary={boundary}",
     )
 
 
