@@ -8,7 +8,6 @@ no protocol is needed at all and every protocol is refused for nested opens.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import BinaryIO
 
 import av
@@ -47,15 +46,6 @@ _OPTIONS = {
     # An MP4 may reference media in other files ("data references"); never follow them.
     "enable_drefs": "0",
 }
-
-
-@dataclass(frozen=True)
-class Probe:
-    container: str
-    codec: str
-    sample_rate: int
-    channels: int
-    duration_ms: int | None
 
 
 def sniff(head: bytes) -> str:
@@ -104,21 +94,3 @@ def audio_stream(container: av.container.InputContainer) -> av.AudioStream:
     ):
         raise Rejected(Reason.CORRUPT, "The recording declares an impossible shape.")
     return stream
-
-
-def probe(source: BinaryIO) -> Probe:
-    """What the recording is, without decoding it; Rejected if it is not one we accept."""
-    with open_input(source) as container:
-        stream = audio_stream(container)
-        duration = None
-        if stream.duration is not None and stream.time_base is not None:
-            duration = int(stream.duration * stream.time_base * 1000)
-        elif container.duration is not None:
-            duration = container.duration // 1000
-        return Probe(
-            container=container.format.name,
-            codec=stream.codec_context.codec.name,
-            sample_rate=stream.codec_context.sample_rate,
-            channels=stream.codec_context.layout.nb_channels,
-            duration_ms=duration,
-        )
