@@ -192,13 +192,13 @@ def terminate(principal: Principal, upload_id: str) -> None:
 
 
 def _remove(upload: Upload) -> None:
+    """Blobs first, then the row: a failure half-way leaves the row, so the next purge retries."""
     store = current_blob_store()
     keys = [c.key for c in db.session.scalars(select(UploadChunk).where(UploadChunk.upload_id == upload.id))]
-    keys += [upload.blob_key] if upload.blob_key else []
+    for key in [*keys, *([upload.blob_key] if upload.blob_key else [])]:
+        store.delete(key)
     db.session.delete(upload)
     db.session.commit()
-    for key in keys:
-        store.delete(key)
 
 
 def take_completed(principal: Principal, upload_id: str) -> tuple[str, int]:
