@@ -5,34 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 
 import av
-import av.filter
+
+from voicebox.media.filters import AudioFilter
 
 # ebur128 answers -70 LUFS (its gate) for digital silence.
 SILENCE_LUFS = -70.0
 
 
 class LoudnessMeter:
-    """Feed decoded frames in order; ``integrated()`` is the loudness of all of them in LUFS."""
+    """Feed decoded mono float frames in order; ``integrated()`` is their loudness in LUFS."""
 
-    def __init__(self, sample_rate: int, layout: str = "mono", sample_format: str = "flt") -> None:
-        self._graph = av.filter.Graph()
-        source = self._graph.add_abuffer(
-            sample_rate=sample_rate, format=sample_format, layout=layout, time_base=f"1/{sample_rate}"
-        )
-        meter = self._graph.add("ebur128", "metadata=1")
-        sink = self._graph.add("abuffersink")
-        source.link_to(meter)
-        meter.link_to(sink)
-        self._graph.configure()
+    def __init__(self, sample_rate: int) -> None:
+        self._meter = AudioFilter("ebur128", "metadata=1", sample_rate)
         self._value = SILENCE_LUFS
 
     def push(self, frame: av.AudioFrame | None) -> None:
-        self._graph.push(frame)
-        while True:
-            try:
-                out = self._graph.pull()
-            except (av.BlockingIOError, av.EOFError):
-                return
+        for out in self._meter.process(frame):
             value = out.metadata.get("lavfi.r128.I")
             if value is not None:
                 self._value = float(value)

@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import BinaryIO
 
 import av
-import av.filter
 import numpy as np
 
 from voicebox.media.envelope import BLOCK_SECONDS, block_peaks, speech_span, waveform
 from voicebox.media.errors import Reason, Rejected
-from voicebox.media.loudness import SILENCE_LUFS, LoudnessMeter
+from voicebox.media.filters import AudioFilter
+from voicebox.media.loudness import LoudnessMeter
 from voicebox.media.probe import audio_stream, open_input
 
 RATE = 48_000
@@ -116,26 +116,6 @@ def _peaks(samples: np.ndarray) -> np.ndarray:
     return np.concatenate([block_peaks(samples[i : i + step], BLOCK) for i in range(0, samples.size, step)])
 
 
-class _Limiter:
-    def __init__(self) -> None:
-        self.graph = av.filter.Graph()
-        source = self.graph.add_abuffer(sample_rate=RATE, format="flt", layout="mono", time_base=f"1/{RATE}")
-        limiter = self.graph.add("alimiter", LIMITER)
-        sink = self.graph.add("abuffersink")
-        source.link_to(limiter)
-        limiter.link_to(sink)
-        self.graph.configure()
-
-    def process(self, frame: av.AudioFrame | None) -> list[av.AudioFrame]:
-        self.graph.push(frame)
-        out = []
-        while True:
-            try:
-                out.append(self.graph.pull())
-            except (av.BlockingIOError, av.EOFError):
-                return out
-
-
 class _Encoder:
     def __init__(self, spec: Spec, path: Path) -> None:
         self.spec = spec
@@ -162,7 +142,7 @@ class _Encoder:
 
 def _encode(samples: np.ndarray, gain: float, workdir: Path) -> list[RenditionFile]:
     encoders = [_Encoder(spec, workdir / f"{spec.format}.{spec.extension}") for spec in RENDITIONS]
-    limiter = _Limiter()
+    limiter = AudioFilter("alimiter", LIMITER, RATE)
     try:
         for start in range(0, samples.size, CHUNK):
             chunk = np.asarray(samples[start : start + CHUNK], dtype=np.float32) * np.float32(gain)
@@ -193,7 +173,7 @@ def render(source: BinaryIO, workdir: Path, max_seconds: float, time_budget_seco
     samples = np.memmap(pcm_path, dtype=np.float32, mode="r")
     peaks = _peaks(samples)
     span = speech_span(peaks)
-    if span is None or loudness < SILENT_BELOW_LUFS or loudness <= SILENCE_LUFS:
+    if span is None or loudness < SILENT_BELOW_LUFS:
         raise Rejected(Reason.SILENT, "The recording is silent; check the microphone and record again.")
     gain_db = min(max(TARGET_LUFS - loudness, MIN_GAIN_DB), MAX_GAIN_DB)
     speech = samples[span.start * BLOCK : min(span.stop * BLOCK, samples.size)]
