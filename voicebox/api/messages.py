@@ -107,8 +107,8 @@ def delete_message(message_id: str) -> None:
 def get_audio(query: dict, message_id: str) -> Response:
     """The audio in one format: a redirect to a short-lived URL, or the bytes with Range"""
     audio = messaging.audio(current_principal(), message_id, query["format"])
-    if audio.url is not None:
-        return redirect(audio.url, 302)
+    if isinstance(audio, str):
+        return redirect(audio, 302)
     return blob_response(audio.info, audio.read, audio.max_age)
 
 

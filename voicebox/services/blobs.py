@@ -14,13 +14,15 @@ from voicebox.storage.local import LocalBlobStore
 
 
 @dataclass(frozen=True)
-class SignedBlob:
+class BlobStream:
+    """Bytes for the API to send itself (with Range), and how long a client may cache them."""
+
     info: BlobInfo
     read: Callable[[int, int], Iterator[bytes]]
     max_age: int
 
 
-def open_signed_link(key: str, expires: int, signature: str) -> SignedBlob:
+def open_signed_link(key: str, expires: int, signature: str) -> BlobStream:
     """The blob behind a link, and how long a client may cache it; NotFound for any bad link."""
     store = current_blob_store()
     if not isinstance(store, LocalBlobStore) or not store.signer.verify(key, expires, signature):
@@ -29,4 +31,4 @@ def open_signed_link(key: str, expires: int, signature: str) -> SignedBlob:
         info = store.stat(key)
     except (BlobNotFound, ValueError):
         raise NotFound("This link is not valid or has expired.") from None
-    return SignedBlob(info, functools.partial(store.open_range, key), max(int(expires - time.time()), 0))
+    return BlobStream(info, functools.partial(store.open_range, key), max(int(expires - time.time()), 0))

@@ -19,7 +19,7 @@ from voicebox.clock import utcnow
 from voicebox.extensions import db
 from voicebox.models import Child, Delivery, Direction, Guardianship, Message, MessageStatus
 from voicebox.notify import Notifier
-from voicebox.services.mailboxes import Mailbox
+from voicebox.services.messaging import Mailbox
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from flask import current_app
 from voicebox.events import Subscription
 from voicebox.extensions import current_settings, db
 from voicebox.services import mailboxes
-from voicebox.services.messaging import MessageView
+from voicebox.services.messaging import Mailbox, MessageView
 from voicebox.services.tokens import Principal
 
 # An event, or None for "nothing yet" (the edge sends a keep-alive so proxies keep the line).
@@ -24,7 +24,7 @@ Event = tuple[str, MessageView] | None
 
 def inbox_stream(principal: Principal, last_event_id: str | None) -> Iterator[Event]:
     """Events after ``last_event_id`` (or from now on); the cursor is checked before streaming."""
-    mailbox = mailboxes.Mailbox.of(principal)
+    mailbox = Mailbox.of(principal)
     if last_event_id:
         mailboxes.decode_cursor(last_event_id)
         cursor = last_event_id
@@ -38,7 +38,7 @@ def inbox_stream(principal: Principal, last_event_id: str | None) -> Iterator[Ev
 
 
 def _events(
-    mailbox: mailboxes.Mailbox, cursor: str, subscription: Subscription, poll: float, deadline: float
+    mailbox: Mailbox, cursor: str, subscription: Subscription, poll: float, deadline: float
 ) -> Iterator[Event]:
     try:
         while True:

@@ -11,13 +11,13 @@ import binascii
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Row, Select, and_, or_, select
+from sqlalchemy import ColumnElement, Row, Select, and_, or_, select
 from sqlalchemy.orm import aliased
 
 from voicebox.errors import Invalid
 from voicebox.extensions import db
 from voicebox.models import Child, Delivery, Direction, Message, User
-from voicebox.services.messaging import VIEW_COLUMNS, MessageView, Party, view
+from voicebox.services.messaging import VIEW_COLUMNS, Mailbox, MessageView, Party, view
 from voicebox.services.tokens import Principal
 
 DEFAULT_LIMIT = 20
@@ -40,10 +40,10 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         at, id_ = raw.split("|", 1)
         parsed = datetime.fromisoformat(at)
+        if parsed.tzinfo is None:
+            raise ValueError("a cursor's time is always in UTC")
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise Invalid("That cursor is not one this server gave out.", {"cursor": ["Invalid."]}) from None
-    if parsed.tzinfo is None:
-        raise Invalid("That cursor is not one this server gave out.", {"cursor": ["Invalid."]})
     return parsed, id_
 
 
@@ -56,29 +56,7 @@ def _check_limit(limit: int) -> int:
 Sender = aliased(User)
 
 
-@dataclass(frozen=True)
-class Mailbox:
-    """Whose inbox: a child (read through any of their devices) or a guardian. Plain ids, so a
-    long-lived stream keeps no ORM object across its transactions."""
-
-    child_id: str | None = None
-    user_id: str | None = None
-
-    @classmethod
-    def of(cls, principal: Principal) -> Mailbox:
-        if principal.child is not None:
-            return cls(child_id=principal.child.id)
-        return cls(user_id=principal.user.id)  # type: ignore[union-attr]
-
-    @property
-    def topic(self) -> str:
-        return f"inbox:child:{self.child_id}" if self.child_id else f"inbox:user:{self.user_id}"
-
-
 def _inbox_query(mailbox: Mailbox) -> Select:
-    recipient = (
-        Delivery.child_id == mailbox.child_id if mailbox.child_id else Delivery.user_id == mailbox.user_id
-    )
     return (
         select(
             *VIEW_COLUMNS,
@@ -91,7 +69,7 @@ def _inbox_query(mailbox: Mailbox) -> Select:
         .join(Message, Message.id == Delivery.message_id)
         .join(Child, Child.id == Message.child_id)
         .outerjoin(Sender, Sender.id == Message.sender_user_id)
-        .where(recipient, Delivery.delivered_at.is_not(None))
+        .where(mailbox.holds, Delivery.delivered_at.is_not(None))
     )
 
 
@@ -100,19 +78,23 @@ def _view(row: Row, position_ms: int | None) -> MessageView:
     return view(row, Party(row.child_id, row.child_name), sender, position_ms)
 
 
+def _newest_first(
+    query: Select, at: ColumnElement, id_: ColumnElement, cursor: str | None, limit: int
+) -> tuple[list[Row], Row | None]:
+    """One page of ``query`` ordered by (at, id) descending, after ``cursor``; and the row the
+    next page's cursor points at, if there is a next page."""
+    if cursor:
+        cursor_at, cursor_id = decode_cursor(cursor)
+        query = query.where(or_(at < cursor_at, and_(at == cursor_at, id_ < cursor_id)))
+    rows = db.session.execute(query.order_by(at.desc(), id_.desc()).limit(_check_limit(limit) + 1)).all()
+    return rows[:limit], rows[limit - 1] if len(rows) > limit else None
+
+
 def inbox(principal: Principal, cursor: str | None = None, limit: int = DEFAULT_LIMIT) -> Page:
     """Messages delivered to the caller (a child's device, or a guardian), newest first."""
     query = _inbox_query(Mailbox.of(principal))
-    if cursor:
-        at, id_ = decode_cursor(cursor)
-        query = query.where(
-            or_(Delivery.delivered_at < at, and_(Delivery.delivered_at == at, Delivery.id < id_))
-        )
-    rows = db.session.execute(
-        query.order_by(Delivery.delivered_at.desc(), Delivery.id.desc()).limit(_check_limit(limit) + 1)
-    ).all()
-    items = [_view(row, row.position_ms) for row in rows[:limit]]
-    last = rows[limit - 1] if len(rows) > limit else None
+    rows, last = _newest_first(query, Delivery.delivered_at, Delivery.id, cursor, limit)
+    items = [_view(row, row.position_ms) for row in rows]
     return Page(items, encode_cursor(last.arrived_at, last.delivery_id) if last else None)
 
 
@@ -150,12 +132,5 @@ def outbox(principal: Principal, cursor: str | None = None, limit: int = DEFAULT
         .outerjoin(Sender, Sender.id == Message.sender_user_id)
         .where(mine)
     )
-    if cursor:
-        at, id_ = decode_cursor(cursor)
-        query = query.where(or_(Message.created_at < at, and_(Message.created_at == at, Message.id < id_)))
-    rows = db.session.execute(
-        query.order_by(Message.created_at.desc(), Message.id.desc()).limit(_check_limit(limit) + 1)
-    ).all()
-    items = [_view(row, None) for row in rows[:limit]]
-    last = rows[limit - 1] if len(rows) > limit else None
-    return Page(items, encode_cursor(last.created_at, last.id) if last else None)
+    rows, last = _newest_first(query, Message.created_at, Message.id, cursor, limit)
+    return Page([_view(row, None) for row in rows], encode_cursor(last.created_at, last.id) if last else None)

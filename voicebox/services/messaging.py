@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, BinaryIO
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.exc import IntegrityError
 
 from voicebox import jobs
@@ -19,8 +18,8 @@ from voicebox.extensions import current_blob_store, current_settings, db
 from voicebox.models import Child, Delivery, Direction, Kind, Message, MessageStatus, Role, User
 from voicebox.models.base import new_id
 from voicebox.services import policy, uploads
+from voicebox.services.blobs import BlobStream
 from voicebox.services.tokens import Principal
-from voicebox.storage import BlobInfo
 
 log = logging.getLogger(__name__)
 
@@ -83,13 +82,27 @@ VIEW_COLUMNS = (
 
 
 @dataclass(frozen=True)
-class Audio:
-    """Either a short-lived URL to redirect to, or the bytes to stream (local blob store)."""
+class Mailbox:
+    """Whose inbox: a child (read through any of their devices) or a guardian. Plain ids, so a
+    long-lived stream keeps no ORM object across its transactions."""
 
-    url: str | None
-    info: BlobInfo
-    read: Callable[[int, int], Iterator[bytes]]
-    max_age: int
+    child_id: str | None = None
+    user_id: str | None = None
+
+    @classmethod
+    def of(cls, principal: Principal) -> Mailbox:
+        if principal.child is not None:
+            return cls(child_id=principal.child.id)
+        return cls(user_id=principal.user.id)  # type: ignore[union-attr]
+
+    @property
+    def topic(self) -> str:
+        return f"inbox:child:{self.child_id}" if self.child_id else f"inbox:user:{self.user_id}"
+
+    @property
+    def holds(self) -> ColumnElement[bool]:
+        """The deliveries addressed to this mailbox."""
+        return Delivery.child_id == self.child_id if self.child_id else Delivery.user_id == self.user_id
 
 
 def _idempotency_hash(principal: Principal, key: str) -> str:
@@ -105,11 +118,9 @@ def view(message: Any, child: Party, sender_user: Party | None, position_ms: int
 
 
 def _my_delivery(principal: Principal, message_id: str) -> Delivery | None:
-    if principal.child is not None:
-        where = Delivery.child_id == principal.child.id
-    else:
-        where = Delivery.user_id == principal.user.id  # type: ignore[union-attr]
-    return db.session.scalar(select(Delivery).where(Delivery.message_id == message_id, where))
+    return db.session.scalar(
+        select(Delivery).where(Delivery.message_id == message_id, Mailbox.of(principal).holds)
+    )
 
 
 def _view_for(principal: Principal, message: Message) -> MessageView:
@@ -234,16 +245,18 @@ def delete(principal: Principal, message_id: str) -> None:
             log.warning("could not delete blob %s of deleted message %s", key, message_id, exc_info=True)
 
 
-def audio(principal: Principal, message_id: str, format_: str) -> Audio:
+def audio(principal: Principal, message_id: str, format_: str) -> str | BlobStream:
+    """A short-lived URL to send the client to, or, from a store that has none, the bytes."""
     message = policy.message_for(principal, db.session.get(Message, message_id))
     rendition = next((r for r in message.renditions or [] if r["format"] == format_), None)
     if rendition is None:
         raise NotFound("This message has no audio in that format yet.")
     store = current_blob_store()
     ttl = current_settings().audio_link_ttl_seconds
-    info = store.stat(rendition["key"])
-    url = store.presigned_url(rendition["key"], ttl) if store.redirects else None
-    return Audio(url, info, lambda start, stop: store.open_range(info.key, start, stop), ttl)
+    if store.redirects:
+        return store.presigned_url(rendition["key"], ttl)
+    key = rendition["key"]
+    return BlobStream(store.stat(key), lambda start, stop: store.open_range(key, start, stop), ttl)
 
 
 def record_play(principal: Principal, message_id: str, position_ms: int, completed: bool) -> None:
