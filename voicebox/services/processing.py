@@ -12,7 +12,7 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Update, or_, select, update
 
 from voicebox import jobs, media
 from voicebox.clock import utcnow
@@ -30,8 +30,9 @@ def _out_of_attempts(attempts: int) -> str:
     return f"The recording could not be processed in {attempts} attempts."
 
 
-def _fail(message_id: str, reason: media.Reason, detail: str) -> None:
-    db.session.execute(
+def _failed(message_id: str, reason: media.Reason, detail: str) -> Update:
+    """Fail a message still processing; it holds no lease from then on."""
+    return (
         update(Message)
         .where(Message.id == message_id, Message.status == MessageStatus.PROCESSING)
         .values(
@@ -42,6 +43,10 @@ def _fail(message_id: str, reason: media.Reason, detail: str) -> None:
             lease_expires_at=None,
         )
     )
+
+
+def _fail(message_id: str, reason: media.Reason, detail: str) -> None:
+    db.session.execute(_failed(message_id, reason, detail))
     db.session.commit()
 
 
@@ -175,10 +180,7 @@ def sweep() -> dict[str, int]:
     counts = {"requeued": 0, "failed": 0}
     for message in stuck:
         if message.attempts >= settings.media_max_attempts:
-            message.status = MessageStatus.FAILED
-            message.failure_reason = media.Reason.CORRUPT
-            message.failure_detail = _out_of_attempts(message.attempts)
-            message.started_at = message.lease_expires_at = None
+            db.session.execute(_failed(message.id, media.Reason.CORRUPT, _out_of_attempts(message.attempts)))
             counts["failed"] += 1
         else:
             message.started_at = None
