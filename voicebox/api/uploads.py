@@ -49,7 +49,7 @@ def _int_header(name: str) -> int:
     return int(raw)
 
 
-def _chunk_checksum() -> uploads.Checksum | None:
+def _chunk_checksum() -> bytes | None:
     if request.mimetype != OFFSET_CONTENT_TYPE:
         raise WrongContentType(f"Send the bytes as {OFFSET_CONTENT_TYPE}.")
     request.max_content_length = current_settings().max_upload_bytes

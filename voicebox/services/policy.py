@@ -56,12 +56,10 @@ def message_for(principal: Principal, message: Message | None) -> Message:
 def upload_for(principal: Principal, upload: Upload | None) -> Upload:
     """The upload, if the caller started it; NotFound for anyone else."""
     if upload is not None:
-        if principal.device is not None and upload.owner_device_id == principal.device.id:
-            return upload
-        if (
-            principal.device is None
-            and principal.user is not None
-            and upload.owner_user_id == principal.user.id
-        ):
+        if principal.device is not None:
+            owned = upload.owner_device_id == principal.device.id
+        else:
+            owned = upload.owner_user_id == principal.user.id  # type: ignore[union-attr]
+        if owned:
             return upload
     raise NotFound("No such upload.")

@@ -13,7 +13,6 @@ import hashlib
 import logging
 import secrets
 import tempfile
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import BinaryIO
 
@@ -38,12 +37,6 @@ class ChecksumMismatch(DomainError):
     status, title, slug = 460, "Checksum Mismatch", "checksum-mismatch"
 
 
-@dataclass(frozen=True)
-class Checksum:
-    algorithm: str
-    digest: bytes
-
-
 def parse_metadata(header: str | None) -> dict[str, str]:
     """tus Upload-Metadata: comma-separated ``key base64value`` pairs."""
     if not header:
@@ -64,15 +57,15 @@ def parse_metadata(header: str | None) -> dict[str, str]:
     return meta
 
 
-def parse_checksum(header: str | None) -> Checksum | None:
-    """tus Upload-Checksum: ``sha1 <base64 digest>``."""
+def parse_checksum(header: str | None) -> bytes | None:
+    """The SHA-1 digest a tus ``Upload-Checksum: sha1 <base64 digest>`` header announces."""
     if not header:
         return None
     algorithm, _, value = header.strip().partition(" ")
     if algorithm != "sha1":
         raise Invalid("Only sha1 checksums are supported.")
     try:
-        return Checksum(algorithm, base64.b64decode(value, validate=True))
+        return base64.b64decode(value, validate=True)
     except binascii.Error:
         raise Invalid("Upload-Checksum is not base64.") from None
 
@@ -126,10 +119,9 @@ def _receive(stream: BinaryIO, limit: int, spool: BinaryIO) -> tuple[int, bytes]
     return received, sha1.digest()
 
 
-def append(
-    principal: Principal, upload_id: str, offset: int, stream: BinaryIO, checksum: Checksum | None
-) -> Upload:
-    """Add the bytes at ``offset``; 409 if that is not where the upload stands."""
+def append(principal: Principal, upload_id: str, offset: int, stream: BinaryIO, sha1: bytes | None) -> Upload:
+    """Add the bytes at ``offset`` (checked against ``sha1`` if given); 409 if that is not where
+    the upload stands."""
     upload = get(principal, upload_id)
     if offset != upload.offset:
         raise Conflict(f"Upload-Offset must be {upload.offset}.")
@@ -138,7 +130,7 @@ def append(
     store = current_blob_store()
     with tempfile.SpooledTemporaryFile(max_size=1024 * 1024) as spool:
         received, digest = _receive(stream, remaining, spool)
-        if checksum is not None and digest != checksum.digest:
+        if sha1 is not None and digest != sha1:
             raise ChecksumMismatch("The chunk does not match its Upload-Checksum; send it again.")
         if received == 0:
             return get(principal, upload_id)
