@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Response, redirect, request
+from flask import Response, request
 from flask_smorest import Blueprint
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
-from voicebox.api.schemas import MessageSchema, StrictBoolean, Text, Timestamp
+from voicebox.api.bodies import form_or_json, recording_body_limit
+from voicebox.api.schemas import AudioQuerySchema, MessageSchema, StrictBoolean, Text, Timestamp
 from voicebox.api.security import authenticated, current_principal
-from voicebox.api.streaming import blob_response
+from voicebox.api.streaming import audio_response
 from voicebox.errors import Invalid
-from voicebox.extensions import current_settings
 from voicebox.models import Kind
 from voicebox.services import messaging
 from voicebox.services.messaging import MessageView
 
 blp = Blueprint("messages", __name__, url_prefix="/api/v1/messages", description="Messages and stories")
-
-FORMATS = ("opus", "opus_low", "aac")
-# Multipart framing around the recording itself.
-MULTIPART_OVERHEAD = 64 * 1024
 
 
 class NewMessageSchema(Schema):
@@ -33,24 +29,6 @@ class NewMessageSchema(Schema):
 class PlaySchema(Schema):
     position_ms = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
     completed = StrictBoolean(load_default=False)
-
-
-class AudioQuerySchema(Schema):
-    format = fields.String(load_default="opus", validate=validate.OneOf(FORMATS))
-
-
-def _new_message_body() -> dict:
-    """JSON (with an upload_id) or multipart form fields (with the audio file)."""
-    if request.mimetype == "multipart/form-data":
-        raw = {key: value for key, value in request.form.items() if value != ""}
-    else:
-        raw = request.get_json(silent=True)
-        if not isinstance(raw, dict):
-            raise Invalid("Send multipart/form-data with an 'audio' file, or JSON with an 'upload_id'.")
-    try:
-        return NewMessageSchema().load(raw)
-    except ValidationError as exc:
-        raise Invalid("Some fields are missing or invalid.", exc.normalized_messages()) from None
 
 
 @blp.route("", methods=["POST"])
@@ -72,8 +50,10 @@ def _new_message_body() -> dict:
 @blp.response(202, MessageSchema)
 def send_message() -> MessageView:
     """Send a recording (multipart 'audio', or a finished upload_id) to a child or to the guardians"""
-    request.max_content_length = current_settings().max_upload_bytes + MULTIPART_OVERHEAD
-    body = _new_message_body()
+    request.max_content_length = recording_body_limit()
+    body = form_or_json(
+        NewMessageSchema(), "Send multipart/form-data with an 'audio' file, or JSON with an 'upload_id'."
+    )
     audio = request.files.get("audio")
     key = request.headers.get("Idempotency-Key")
     if key is not None and not 1 <= len(key) <= 255:
@@ -106,10 +86,7 @@ def delete_message(message_id: str) -> None:
 @blp.alt_response(206, description="Part of the audio (Range)")
 def get_audio(query: dict, message_id: str) -> Response:
     """The audio in one format: a redirect to a short-lived URL, or the bytes with Range"""
-    audio = messaging.audio(current_principal(), message_id, query["format"])
-    if isinstance(audio, str):
-        return redirect(audio, 302)
-    return blob_response(audio.info, audio.read, audio.max_age)
+    return audio_response(messaging.audio(current_principal(), message_id, query["format"]))
 
 
 @blp.route("/<id:message_id>/plays", methods=["POST"])

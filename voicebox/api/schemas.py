@@ -7,6 +7,8 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from voicebox.services.paging import DEFAULT_LIMIT
+
 
 class Timestamp(fields.DateTime):
     """RFC 3339 in UTC ending in ``Z``; on input, an offset is required (no naive times)."""
@@ -34,6 +36,25 @@ class Text(fields.String):
         if any(ord(char) < 32 or ord(char) == 127 for char in text):
             raise ValidationError("Control characters are not allowed.")
         return text
+
+
+class Prose(Text):
+    """A longer text a person wrote: like Text, but line breaks and tabs are kept."""
+
+    ALLOWED = frozenset("\n\r\t")
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        text = fields.String._deserialize(self, value, attr, data, **kwargs).strip()
+        if any((ord(char) < 32 or ord(char) == 127) and char not in self.ALLOWED for char in text):
+            raise ValidationError("Control characters are not allowed.")
+        return text
+
+
+class FormBoolean(fields.Boolean):
+    """A boolean that arrives as JSON true/false, or as a multipart form's "true"/"false"."""
+
+    truthy = {True, "true"}
+    falsy = {False, "false"}
 
 
 class StrictBoolean(fields.Boolean):
@@ -85,6 +106,18 @@ def list_of(item: type[Schema], name: str) -> type[Schema]:
     )
 
 
+class PageQuerySchema(Schema):
+    cursor = fields.String(load_default=None)
+    limit = fields.Integer(load_default=DEFAULT_LIMIT)
+
+
+AUDIO_FORMATS = ("opus", "opus_low", "aac")
+
+
+class AudioQuerySchema(Schema):
+    format = fields.String(load_default="opus", validate=validate.OneOf(AUDIO_FORMATS))
+
+
 class PartySchema(Schema):
     id = fields.String()
     display_name = fields.String()
@@ -120,7 +153,7 @@ class MessageSchema(Schema):
             "items": {
                 "type": "object",
                 "properties": {
-                    "format": {"type": "string", "enum": ["opus", "opus_low", "aac"]},
+                    "format": {"type": "string", "enum": list(AUDIO_FORMATS)},
                     "bitrate": {"type": "integer"},
                     "bytes": {"type": "integer"},
                 },

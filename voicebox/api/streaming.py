@@ -1,15 +1,22 @@
-"""Send a blob over HTTP honouring ``Range`` (200 whole, 206 a part, 416 out of bounds)."""
+"""Long answers: a blob honouring ``Range`` (200 whole, 206 a part, 416 out of bounds) or a
+redirect to a short-lived URL of it, and a stream of Server-Sent Events."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
-from flask import Response, request
+from flask import Response, redirect, request, stream_with_context
+from marshmallow import Schema
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
 
+from voicebox.services.blobs import BlobStream
 from voicebox.storage import BlobInfo
 
 ReadRange = Callable[[int, int], Iterator[bytes]]
+# An event (its id and what it carries), or None for "nothing yet".
+Event = tuple[str, Any] | None
+RECONNECT_MS = 3000
 
 
 def blob_response(info: BlobInfo, read: ReadRange, max_age: int) -> Response:
@@ -30,4 +37,29 @@ def blob_response(info: BlobInfo, read: ReadRange, max_age: int) -> Response:
         response.content_range = f"bytes {start}-{stop - 1}/{info.size}"
     response.cache_control.private = True
     response.cache_control.max_age = max_age
+    return response
+
+
+def audio_response(audio: str | BlobStream) -> Response:
+    """A service's answer for audio: a URL to redirect to (302), or the bytes themselves."""
+    if isinstance(audio, str):
+        return redirect(audio, 302)
+    return blob_response(audio.info, audio.read, audio.max_age)
+
+
+def event_stream(events: Iterator[Event], schema: Schema, name_of: Callable[[Any], str]) -> Response:
+    """Server-Sent Events: each item rendered by ``schema`` under its id, keep-alives between."""
+
+    def lines() -> Iterator[str]:
+        yield f"retry: {RECONNECT_MS}\n\n"
+        for event in events:
+            if event is None:
+                yield ": keep-alive\n\n"
+            else:
+                event_id, item = event
+                yield f"id: {event_id}\nevent: {name_of(item)}\ndata: {schema.dumps(item)}\n\n"
+
+    response = Response(stream_with_context(lines()), mimetype="text/event-stream")
+    response.headers["Cache-Control"] = "no-cache"
+    response.headers["X-Accel-Buffering"] = "no"  # proxies must not hold events back
     return response

@@ -14,7 +14,7 @@ from flask import current_app
 
 from voicebox.events import Subscription
 from voicebox.extensions import current_settings, db
-from voicebox.services import mailboxes
+from voicebox.services import mailboxes, paging
 from voicebox.services.messaging import Mailbox, MessageView
 from voicebox.services.tokens import Principal
 
@@ -26,7 +26,7 @@ def inbox_stream(principal: Principal, last_event_id: str | None) -> Iterator[Ev
     """Events after ``last_event_id`` (or from now on); the cursor is checked before streaming."""
     mailbox = Mailbox.of(principal)
     if last_event_id:
-        mailboxes.decode_cursor(last_event_id)
+        paging.decode_cursor(last_event_id)
         cursor = last_event_id
     else:
         cursor = mailboxes.newest_cursor(mailbox)

@@ -1,57 +1,24 @@
-"""Inbox and outbox: newest first, paged by an opaque cursor that never skips nor repeats.
-
-A cursor is the (time, id) of the last item a page showed; the next page starts strictly after
-it. New messages sort before every cursor, so they never shift the pages being read.
-"""
+"""Inbox and outbox: newest first, paged by ``paging``'s cursors."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, Row, Select, and_, or_, select
+from sqlalchemy import Row, Select, and_, or_, select
 from sqlalchemy.orm import aliased
 
-from voicebox.errors import Invalid
 from voicebox.extensions import db
 from voicebox.models import Child, Delivery, Direction, Message, User
 from voicebox.services.messaging import VIEW_COLUMNS, Mailbox, MessageView, Party, view
+from voicebox.services.paging import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    Page,
+    decode_cursor,
+    encode_cursor,
+    newest_first,
+)
 from voicebox.services.tokens import Principal
-
-DEFAULT_LIMIT = 20
-MAX_LIMIT = 100
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list[MessageView]
-    next_cursor: str | None
-
-
-def encode_cursor(at: datetime, id_: str) -> str:
-    raw = f"{at.astimezone(UTC).isoformat()}|{id_}".encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, str]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        at, id_ = raw.split("|", 1)
-        parsed = datetime.fromisoformat(at)
-        if parsed.tzinfo is None:
-            raise ValueError("a cursor's time is always in UTC")
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise Invalid("That cursor is not one this server gave out.", {"cursor": ["Invalid."]}) from None
-    return parsed, id_
-
-
-def _check_limit(limit: int) -> int:
-    if not 1 <= limit <= MAX_LIMIT:
-        raise Invalid(f"limit must be 1 to {MAX_LIMIT}.", {"limit": [f"Must be 1 to {MAX_LIMIT}."]})
-    return limit
-
 
 Sender = aliased(User)
 
@@ -78,22 +45,10 @@ def _view(row: Row, position_ms: int | None) -> MessageView:
     return view(row, Party(row.child_id, row.child_name), sender, position_ms)
 
 
-def _newest_first(
-    query: Select, at: ColumnElement, id_: ColumnElement, cursor: str | None, limit: int
-) -> tuple[list[Row], Row | None]:
-    """One page of ``query`` ordered by (at, id) descending, after ``cursor``; and the row the
-    next page's cursor points at, if there is a next page."""
-    if cursor:
-        cursor_at, cursor_id = decode_cursor(cursor)
-        query = query.where(or_(at < cursor_at, and_(at == cursor_at, id_ < cursor_id)))
-    rows = db.session.execute(query.order_by(at.desc(), id_.desc()).limit(_check_limit(limit) + 1)).all()
-    return rows[:limit], rows[limit - 1] if len(rows) > limit else None
-
-
 def inbox(principal: Principal, cursor: str | None = None, limit: int = DEFAULT_LIMIT) -> Page:
     """Messages delivered to the caller (a child's device, or a guardian), newest first."""
     query = _inbox_query(Mailbox.of(principal))
-    rows, last = _newest_first(query, Delivery.delivered_at, Delivery.id, cursor, limit)
+    rows, last = newest_first(query, Delivery.delivered_at, Delivery.id, cursor, limit)
     items = [_view(row, row.position_ms) for row in rows]
     return Page(items, encode_cursor(last.arrived_at, last.delivery_id) if last else None)
 
@@ -132,5 +87,5 @@ def outbox(principal: Principal, cursor: str | None = None, limit: int = DEFAULT
         .outerjoin(Sender, Sender.id == Message.sender_user_id)
         .where(mine)
     )
-    rows, last = _newest_first(query, Message.created_at, Message.id, cursor, limit)
+    rows, last = newest_first(query, Message.created_at, Message.id, cursor, limit)
     return Page([_view(row, None) for row in rows], encode_cursor(last.created_at, last.id) if last else None)
