@@ -78,6 +78,8 @@ class Settings:
     data_dir: str = _setting("instance")
     database_url: str | None = _setting()
     broker_url: str | None = _setting()
+    # Connections each process keeps open to PostgreSQL (and up to 10 more under load).
+    database_pool_size: int = _setting(5, _positive_int)
     redis_url: str | None = _setting()
     ratelimit_storage_url: str | None = _setting()
     storage_backend: str | None = _setting(None, _choice(STORAGE_BACKENDS))
@@ -109,6 +111,14 @@ class Settings:
     notifier: str = _setting("log", _choice(NOTIFIERS))
     webhook_url: str | None = _setting()
     event_stream_seconds: int = _setting(55, _positive_int)
+    help_lease_seconds: int = _setting(600, _positive_int)
+    help_reply_lease_seconds: int = _setting(1800, _positive_int)
+    help_urgent_alert_seconds: int = _setting(120, _positive_int)
+    help_escalate_seconds: int = _setting(1800, _positive_int)
+    help_aging_seconds: int = _setting(900, _positive_int)
+    volunteer_capacity: int = _setting(3, _positive_int)
+    help_audio_retention_days: int = _setting(30, _positive_int)
+    risk_words_file: str | None = _setting()
     log_level: str = _setting("INFO")
     log_json: bool = _setting(False, _bool)
 
@@ -175,6 +185,8 @@ class Settings:
             raise SettingsError("VOICEBOX_S3_BUCKET is required when the storage backend is s3")
         if self.s3_bucket is not None and len(self.s3_bucket) < 3:
             raise SettingsError("VOICEBOX_S3_BUCKET must be at least 3 characters")
+        if self.risk_words_file is not None and not Path(self.risk_words_file).is_file():
+            raise SettingsError(f"VOICEBOX_RISK_WORDS_FILE {self.risk_words_file} is not a readable file")
         if self.notifier == "webhook" and not (self.webhook_url or "").startswith(("http://", "https://")):
             raise SettingsError("VOICEBOX_WEBHOOK_URL must be an http(s) URL when the notifier is webhook")
 

@@ -14,6 +14,7 @@ import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from flask_migrate import upgrade
 from moto.server import ThreadedMotoServer
 from werkzeug.serving import make_server
 
+import voicebox.clock
 from config.settings import Settings
 from voicebox import create_app
 from voicebox.cli import worker_command
@@ -281,6 +283,11 @@ class Api:
             f"/api/v1{path}", json=json, headers=self._headers(kwargs.pop("headers", None)), **kwargs
         )
 
+    def put(self, path: str, json: Any = None, **kwargs: Any) -> Any:
+        return self.client.put(
+            f"/api/v1{path}", json=json, headers=self._headers(kwargs.pop("headers", None)), **kwargs
+        )
+
     def patch(self, path: str, **kwargs: Any) -> Any:
         return self.client.patch(
             f"/api/v1{path}", headers=self._headers(kwargs.pop("headers", None)), **kwargs
@@ -355,3 +362,55 @@ def pair_device(client: FlaskClient, parent: Api) -> Callable[..., Api]:
         return device
 
     return make
+
+
+@pytest.fixture
+def staff(app: Flask, anonymous: Api) -> Callable[..., Api]:
+    """An admin or supervisor account made from the command line, as an operator would."""
+
+    def make(role: str = "admin", display_name: str = "Staff") -> Api:
+        phone = f"+86138{secrets.randbelow(10**8):08d}"
+        argv = [
+            f"create-{role}",
+            "--phone",
+            phone,
+            "--password",
+            "staff password",
+            "--display-name",
+            display_name,
+        ]
+        result = app.test_cli_runner().invoke(args=argv)
+        assert result.exit_code == 0, result.output
+        login = anonymous.post("/auth/login", {"phone": phone, "password": "staff password"})
+        api = Api(anonymous.client, login.json["token"])
+        api.user = login.json["user"]
+        return api
+
+    return make
+
+
+@pytest.fixture
+def helper(register: Callable[..., Api], staff: Callable[..., Api]) -> Callable[..., Api]:
+    """An approved volunteer (or a supervisor), available, with a capacity."""
+    admins: list[Api] = []
+
+    def make(display_name: str = "Teacher Li", capacity: int = 3, role: str = "volunteer") -> Api:
+        if role == "supervisor":
+            api = staff("supervisor", display_name)
+        else:
+            api = register("volunteer", display_name)
+            if not admins:
+                admins.append(staff("admin"))
+            assert admins[0].post(f"/admin/volunteers/{api.user['id']}/approve").status_code == 200
+        response = api.put("/volunteer", {"available": True, "capacity": capacity})
+        assert response.status_code == 200, response.json
+        return api
+
+    return make
+
+
+@pytest.fixture
+def clock() -> Iterator[Callable[[timedelta], None]]:
+    """Moves this process's clock forward; put back after the test."""
+    yield voicebox.clock.advance
+    voicebox.clock.reset()

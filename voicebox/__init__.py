@@ -23,6 +23,7 @@ from voicebox.errors import register_error_handlers
 from voicebox.events import build_event_bus
 from voicebox.extensions import db, limiter, migrate
 from voicebox.notify import build_notifier
+from voicebox.services.triage import RiskWords
 from voicebox.storage import build_store
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -38,7 +39,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         VOICEBOX_SETTINGS=settings,
         SECRET_KEY=settings.secret_key,
         SQLALCHEMY_DATABASE_URI=settings.database_url,
-        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings.database_url or ""),
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings),
         MAX_CONTENT_LENGTH=settings.max_request_bytes,
         RATELIMIT_STORAGE_URI=settings.ratelimit_storage_url,
         RATELIMIT_ENABLED=settings.ratelimit_enabled,
@@ -60,12 +61,16 @@ def create_app(settings: Settings | None = None) -> Flask:
     return app
 
 
-def _engine_options(url: str) -> dict:
-    if url.startswith("sqlite"):
+def _engine_options(settings: Settings) -> dict:
+    if (settings.database_url or "").startswith("sqlite"):
         # Worker, beat and API share the file: wait for a lock rather than fail at once.
         return {"connect_args": {"timeout": 30}}
     # A database that stops answering must fail a request (and the health check) in seconds.
-    return {"pool_pre_ping": True, "connect_args": {"connect_timeout": 5}}
+    return {
+        "pool_pre_ping": True,
+        "pool_size": settings.database_pool_size,
+        "connect_args": {"connect_timeout": 5},
+    }
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -87,6 +92,7 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     jobs.init_app()
     app.extensions["voicebox.notifier"] = build_notifier(settings)
     app.extensions["voicebox.event_bus"] = build_event_bus(settings)
+    app.extensions["voicebox.risk_words"] = RiskWords.load(settings.risk_words_file)
 
 
 def register_request_ids(app: Flask) -> None:

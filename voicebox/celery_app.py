@@ -23,6 +23,9 @@ BEAT_SCHEDULE = {
     "purge-expired-uploads": {"task": "voicebox.uploads.purge_expired", "schedule": 3600.0},
     "dispatch-due-deliveries": {"task": "voicebox.delivery.dispatch_due", "schedule": 5.0},
     "sweep-stuck-transcodes": {"task": "voicebox.media.sweep", "schedule": 60.0},
+    # Leases, the 2-minute urgent alarm and escalations: 15 s is their resolution.
+    "sweep-help-queue": {"task": "voicebox.helpdesk.sweep", "schedule": 15.0},
+    "purge-help-desk": {"task": "voicebox.helpdesk.purge", "schedule": 3600.0},
 }
 
 

@@ -1,4 +1,4 @@
-"""Enqueue Celery tasks by name, and only once the transaction that made the work commits.
+"""Enqueue Celery tasks by name, and wake live streams, only once the transaction commits.
 
 Services call ``enqueue`` while they change rows; the tasks go to the broker after the commit,
 so a worker never looks for a row that is not there yet, and a rollback sends nothing. A send
@@ -25,12 +25,27 @@ DISPATCH_DUE = "voicebox.delivery.dispatch_due"
 NOTIFY = "voicebox.delivery.notify"
 PURGE_UPLOADS = "voicebox.uploads.purge_expired"
 PURGE_CREDENTIALS = "voicebox.accounts.purge_expired"
+SWEEP_HELPDESK = "voicebox.helpdesk.sweep"
+PUSH_HELP_EVENT = "voicebox.helpdesk.push"
+PURGE_HELPDESK = "voicebox.helpdesk.purge"
 # A transcode is killed after this long; its lease in the row outlasts it, so the sweeper never
 # starts a second copy beside one that is still alive.
 TRANSCODE_TIME_LIMIT_SECONDS = 960
 # A transcode still waiting in the queue after this long is enqueued again (its message was lost).
 TRANSCODE_QUEUE_GRACE = timedelta(minutes=10)
-TASK_NAMES = frozenset({TRANSCODE, SWEEP_MEDIA, DISPATCH_DUE, NOTIFY, PURGE_UPLOADS, PURGE_CREDENTIALS})
+TASK_NAMES = frozenset(
+    {
+        TRANSCODE,
+        SWEEP_MEDIA,
+        DISPATCH_DUE,
+        NOTIFY,
+        PURGE_UPLOADS,
+        PURGE_CREDENTIALS,
+        SWEEP_HELPDESK,
+        PUSH_HELP_EVENT,
+        PURGE_HELPDESK,
+    }
+)
 _PENDING = "voicebox.jobs"
 
 
@@ -38,11 +53,20 @@ def enqueue(name: str, *args: str) -> None:
     """Send task ``name`` with ``args`` (ids) after the current transaction commits."""
     if name not in TASK_NAMES:
         raise ValueError(f"unknown task {name!r}")
+    _pending().append((name, args))
+
+
+def wake(topic: str) -> None:
+    """Publish ``topic`` on the event bus after the current transaction commits."""
+    _pending().append((None, (topic,)))
+
+
+def _pending() -> list[tuple[str | None, tuple[str, ...]]]:
     session = db.session()
     if not session.in_transaction():
         # Begin now, so that a rollback before any query still discards this job.
         session.begin()
-    session.info.setdefault(_PENDING, []).append((name, args))
+    return session.info.setdefault(_PENDING, [])
 
 
 def _send_pending(session: Session) -> None:
@@ -50,11 +74,15 @@ def _send_pending(session: Session) -> None:
     if not pending:
         return
     celery_app = current_app.extensions["celery"]
+    bus = current_app.extensions["voicebox.event_bus"]
     for name, args in pending:
         try:
-            celery_app.send_task(name, args=list(args))
-        except Exception:  # noqa: BLE001 - the sweepers re-enqueue from the rows
-            log.warning("could not enqueue %s%s; a sweeper will retry", name, args, exc_info=True)
+            if name is None:
+                bus.publish(args[0])
+            else:
+                celery_app.send_task(name, args=list(args))
+        except Exception:  # noqa: BLE001 - the sweepers re-enqueue from the rows; streams poll
+            log.warning("could not send %s%s after commit; it will be retried", name, args, exc_info=True)
 
 
 def _drop_pending(session: Session, previous_transaction: SessionTransaction) -> None:

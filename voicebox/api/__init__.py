@@ -12,14 +12,30 @@ from voicebox.api import (
     devices,
     guardians,
     health,
+    help_requests,
     inbox,
     me,
     messages,
     uploads,
+    volunteer,
 )
 from voicebox.api.schemas import ProblemSchema
 
-BLUEPRINTS = (auth, me, children, devices, guardians, messages, uploads, inbox, admin, health, blobs)
+BLUEPRINTS = (
+    auth,
+    me,
+    children,
+    devices,
+    guardians,
+    messages,
+    uploads,
+    inbox,
+    help_requests,
+    volunteer,
+    admin,
+    health,
+    blobs,
+)
 BLOB_LINK_PREFIX = "/api/v1/blobs"
 
 

@@ -1,12 +1,12 @@
-"""Administration: volunteers waiting for approval, and approving them."""
+"""Administration: approving volunteers, and the audit trail of help requests."""
 
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from voicebox.api.schemas import UserSchema, list_of
-from voicebox.api.security import authenticated
+from voicebox.api.schemas import PageQuerySchema, PartySchema, Timestamp, UserSchema, list_of
+from voicebox.api.security import authenticated, current_principal
 from voicebox.models import Role, User, UserStatus
-from voicebox.services import accounts
+from voicebox.services import accounts, audit, paging
 
 blp = Blueprint("admin", __name__, url_prefix="/api/v1/admin", description="Administration")
 
@@ -32,3 +32,30 @@ def list_volunteers(query: dict) -> dict:
 def approve_volunteer(user_id: str) -> User:
     """Approve a volunteer so they can take help requests"""
     return accounts.approve_volunteer(user_id)
+
+
+class ActorSchema(PartySchema):
+    role = fields.String()
+
+
+class AuditEntrySchema(Schema):
+    id = fields.String()
+    at = Timestamp()
+    actor = fields.Nested(ActorSchema)
+    action = fields.String(
+        metadata={"enum": ["read", "listen", "claim", "reply", "release", "escalate", "resolve"]}
+    )
+    request_id = fields.String()
+
+
+class AuditQuerySchema(PageQuerySchema):
+    request_id = fields.String(validate=validate.Length(min=1, max=64))
+
+
+@blp.route("/audit", methods=["GET"])
+@authenticated(Role.ADMIN)
+@blp.arguments(AuditQuerySchema, location="query")
+@blp.response(200, list_of(AuditEntrySchema, "AuditEntryList"))
+def audit_log(query: dict) -> paging.Page:
+    """Who read or acted on which help request, and when, newest first"""
+    return audit.entries(current_principal(), query.get("request_id"), query["cursor"], query["limit"])

@@ -20,6 +20,8 @@ class Kind(StrEnum):
 class Direction(StrEnum):
     TO_CHILD = "to_child"  # from a guardian to one child
     TO_GUARDIANS = "to_guardians"  # from a child's device to every guardian of the child
+    # A recording in a help request's thread: no inbox, and never shown to the guardians.
+    HELP_THREAD = "help_thread"
 
 
 class MessageStatus(StrEnum):

@@ -32,7 +32,9 @@ def prepare(message: Message) -> None:
     """Add the message's delivery rows (in the caller's transaction); deliver now if due."""
     now = utcnow()
     due = max(message.deliver_at or now, now)
-    if message.direction == Direction.TO_CHILD:
+    if message.direction == Direction.HELP_THREAD:
+        rows = []  # heard inside its help request's thread, never through an inbox
+    elif message.direction == Direction.TO_CHILD:
         rows = [Delivery(message_id=message.id, child_id=message.child_id, due_at=due)]
     else:
         guardians = db.session.scalars(

@@ -78,7 +78,10 @@ def outbox(principal: Principal, cursor: str | None = None, limit: int = DEFAULT
     if principal.child is not None:
         mine = and_(Message.child_id == principal.child.id, Message.direction == Direction.TO_GUARDIANS)
     else:
-        mine = Message.sender_user_id == principal.user.id  # type: ignore[union-attr]
+        mine = and_(
+            Message.sender_user_id == principal.user.id,  # type: ignore[union-attr]
+            Message.direction != Direction.HELP_THREAD,
+        )
     query = (
         select(
             *VIEW_COLUMNS, Child.display_name.label("child_name"), Sender.display_name.label("sender_name")

@@ -168,26 +168,8 @@ def send(
         existing = db.session.scalar(select(Message).where(Message.idempotency_key == key_hash))
         if existing is not None:
             return _view_for(principal, existing)
-    message = Message(
-        id=new_id(),
-        kind=kind,
-        title=title,
-        child_id=child_id,
-        direction=direction,
-        sender_user_id=principal.user.id if principal.device is None else None,  # type: ignore[union-attr]
-        sender_device_id=principal.device.id if principal.device else None,
-        status=MessageStatus.PROCESSING,
-        idempotency_key=key_hash,
-        deliver_at=deliver_at,
-        attempts=0,
-        lease_expires_at=utcnow() + jobs.TRANSCODE_QUEUE_GRACE,
-    )
-    if upload_id is not None:
-        message.original_key, message.original_bytes = uploads.take_completed(principal, upload_id)
-    elif audio is not None:
-        message.original_key, message.original_bytes = _store_original(message.id, audio)
-    else:
-        raise Invalid("Attach the recording as 'audio', or give an 'upload_id'.", {"audio": ["Required."]})
+    message = _new_recording(principal, child_id, direction, kind, audio, upload_id)
+    message.title, message.deliver_at, message.idempotency_key = title, deliver_at, key_hash
     db.session.add(message)
     try:
         db.session.flush()
@@ -203,6 +185,46 @@ def send(
     jobs.enqueue(jobs.TRANSCODE, message.id)
     db.session.commit()
     return _view_for(principal, message)
+
+
+def help_recording(
+    principal: Principal, child_id: str, audio: BinaryIO | None, upload_id: str | None
+) -> Message:
+    """A recording for a help request's thread: transcoded like any message, in nobody's inbox."""
+    message = _new_recording(principal, child_id, Direction.HELP_THREAD, Kind.MESSAGE, audio, upload_id)
+    db.session.add(message)
+    db.session.flush()  # rows that refer to it are inserted after it
+    jobs.enqueue(jobs.TRANSCODE, message.id)
+    return message
+
+
+def _new_recording(
+    principal: Principal,
+    child_id: str,
+    direction: Direction,
+    kind: str,
+    audio: BinaryIO | None,
+    upload_id: str | None,
+) -> Message:
+    """A message waiting for its transcode, its original stored (or taken from a finished upload)."""
+    message = Message(
+        id=new_id(),
+        kind=kind,
+        child_id=child_id,
+        direction=direction,
+        sender_user_id=principal.user.id if principal.device is None else None,  # type: ignore[union-attr]
+        sender_device_id=principal.device.id if principal.device else None,
+        status=MessageStatus.PROCESSING,
+        attempts=0,
+        lease_expires_at=utcnow() + jobs.TRANSCODE_QUEUE_GRACE,
+    )
+    if upload_id is not None:
+        message.original_key, message.original_bytes = uploads.take_completed(principal, upload_id)
+    elif audio is not None:
+        message.original_key, message.original_bytes = _store_original(message.id, audio)
+    else:
+        raise Invalid("Attach the recording as 'audio', or give an 'upload_id'.", {"audio": ["Required."]})
+    return message
 
 
 def _store_original(message_id: str, audio: BinaryIO) -> tuple[str, int]:
@@ -234,23 +256,36 @@ def delete(principal: Principal, message_id: str) -> None:
             raise NotFound("No such message.")
         if message.status not in UNDELIVERED:
             raise Conflict("This message was already delivered; ask a guardian to delete it.")
-    keys = [message.original_key, *(r["key"] for r in message.renditions or [])]
+    keys = blob_keys(message)
     db.session.delete(message)
     db.session.commit()
+    drop_blobs(keys)
+
+
+def blob_keys(message: Message) -> list[str]:
+    return [message.original_key, *(r["key"] for r in message.renditions or [])]
+
+
+def drop_blobs(keys: list[str]) -> None:
+    """Delete the blobs of messages whose rows are gone (committed) already."""
     store = current_blob_store()
     for key in keys:
         try:
             store.delete(key)
         except Exception:  # noqa: BLE001 - the row is gone; an orphaned blob is only space
-            log.warning("could not delete blob %s of deleted message %s", key, message_id, exc_info=True)
+            log.warning("could not delete blob %s of a deleted message", key, exc_info=True)
 
 
 def audio(principal: Principal, message_id: str, format_: str) -> str | BlobStream:
     """A short-lived URL to send the client to, or, from a store that has none, the bytes."""
-    message = policy.message_for(principal, db.session.get(Message, message_id))
+    return audio_of(policy.message_for(principal, db.session.get(Message, message_id)), format_)
+
+
+def audio_of(message: Message, format_: str) -> str | BlobStream:
+    """The audio of a message the caller may hear, in one format (see ``audio``)."""
     rendition = next((r for r in message.renditions or [] if r["format"] == format_), None)
     if rendition is None:
-        raise NotFound("This message has no audio in that format yet.")
+        raise NotFound("This recording has no audio in that format yet.")
     store = current_blob_store()
     ttl = current_settings().audio_link_ttl_seconds
     if store.redirects:

@@ -10,7 +10,17 @@ from sqlalchemy import select
 
 from voicebox.errors import Forbidden, NotFound
 from voicebox.extensions import db
-from voicebox.models import Child, Guardianship, Message, Upload
+from voicebox.models import (
+    Child,
+    Direction,
+    Guardianship,
+    HelpRequest,
+    HelpStatus,
+    Message,
+    Role,
+    Upload,
+    UserStatus,
+)
 from voicebox.services.tokens import Principal
 
 
@@ -44,8 +54,9 @@ def message_for(principal: Principal, message: Message | None) -> Message:
 
     A child's own device sees what was sent to the child and what the child sent; a guardian
     sees all of their child's messages (they may delete any of them). Anyone else: NotFound.
+    Recordings in a help request's thread are never messages here: see ``help_request_for``.
     """
-    if message is not None:
+    if message is not None and message.direction != Direction.HELP_THREAD:
         if principal.child is not None and principal.child.id == message.child_id:
             return message
         if is_guardian(principal, message.child_id):
@@ -63,3 +74,50 @@ def upload_for(principal: Principal, upload: Upload | None) -> Upload:
         if owned:
             return upload
     raise NotFound("No such upload.")
+
+
+def is_helper(principal: Principal) -> bool:
+    """An approved volunteer or a supervisor: someone who may take help requests."""
+    if principal.user is None:
+        return False
+    if principal.user.role == Role.VOLUNTEER:
+        return principal.user.status == UserStatus.APPROVED
+    return principal.user.role == Role.SUPERVISOR
+
+
+def require_helper(principal: Principal) -> None:
+    if not is_helper(principal):
+        raise Forbidden("Only approved volunteers and supervisors can do this.")
+
+
+def oversees_helpdesk(principal: Principal) -> bool:
+    return principal.role in (Role.SUPERVISOR, Role.ADMIN)
+
+
+def require_queue_watcher(principal: Principal) -> None:
+    """Helpers, supervisors and admins may watch the help queue (never its contents)."""
+    if not (is_helper(principal) or oversees_helpdesk(principal)):
+        raise Forbidden("Only approved volunteers, supervisors and admins can watch the help queue.")
+
+
+def help_request_for(principal: Principal, request: HelpRequest | None) -> HelpRequest:
+    """The request, for the child who asked, the volunteer holding it, a supervisor or an admin.
+
+    Guardians never see their child's help requests (as on child helplines); a volunteer sees a
+    request only while holding it. Anyone else: NotFound.
+    """
+    if request is not None:
+        if principal.child is not None and principal.child.id == request.child_id:
+            return request
+        if oversees_helpdesk(principal):
+            return request
+        if holds(principal, request):
+            return request
+    raise NotFound("No such help request.")
+
+
+def holds(principal: Principal, request: HelpRequest) -> bool:
+    """The caller is the helper holding the request now."""
+    return (
+        is_helper(principal) and request.status == HelpStatus.HELD and request.held_by == principal.user.id  # type: ignore[union-attr]
+    )

@@ -1,0 +1,106 @@
+"""Shapes of help requests, their threads, the helpers' presence and the queue's health."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+
+from voicebox.api.schemas import FailureSchema, PartySchema, Timestamp, list_of
+from voicebox.models import HelpStatus
+
+
+class ThreadAudioSchema(Schema):
+    url = fields.String(metadata={"description": "GET it with ?format=opus|opus_low|aac"})
+    status = fields.String(metadata={"enum": ["processing", "ready", "failed"]})
+    failure = fields.Nested(FailureSchema, allow_none=True)
+    duration_ms = fields.Integer(allow_none=True)
+    waveform = fields.Raw(allow_none=True, metadata={"type": "array", "items": {"type": "integer"}})
+    renditions = fields.Raw(metadata={"type": "array", "items": {"type": "object"}})
+
+
+class ReplySchema(Schema):
+    id = fields.String()
+    author = fields.String(metadata={"enum": ["child", "helper"]})
+    helper = fields.Nested(PartySchema, allow_none=True)
+    text = fields.String(allow_none=True)
+    audio = fields.Nested(ThreadAudioSchema, allow_none=True)
+    created_at = Timestamp()
+
+
+class HelpChildSchema(Schema):
+    display_name = fields.String()
+    age = fields.Integer()
+    timezone = fields.String()
+
+
+class HelpRequestSchema(Schema):
+    id = fields.String()
+    status = fields.String(metadata={"enum": [status.value for status in HelpStatus]})
+    category = fields.String()
+    urgent = fields.Boolean()
+    priority = fields.Integer(metadata={"description": "1 (a child who may be in danger) to 4"})
+    text = fields.String(allow_none=True)
+    audio = fields.Nested(ThreadAudioSchema, allow_none=True)
+    child = fields.Nested(HelpChildSchema)
+    risk_terms = fields.List(fields.String())
+    created_at = Timestamp()
+    queued_at = Timestamp()
+    claimed_at = Timestamp(allow_none=True)
+    held_by = fields.Nested(PartySchema, allow_none=True)
+    lease_expires_at = Timestamp(allow_none=True)
+    escalated_at = Timestamp(allow_none=True)
+    escalation_reason = fields.String(allow_none=True)
+    replies = fields.List(fields.Nested(ReplySchema))
+    resolved_at = Timestamp(allow_none=True)
+    outcome = fields.String(allow_none=True)
+
+
+class HelpSummarySchema(Schema):
+    id = fields.String()
+    status = fields.String()
+    category = fields.String()
+    urgent = fields.Boolean()
+    priority = fields.Integer()
+    created_at = Timestamp()
+    queued_at = Timestamp()
+    claimed_at = Timestamp(allow_none=True)
+    escalated_at = Timestamp(allow_none=True)
+    resolved_at = Timestamp(allow_none=True)
+
+
+HelpSummaryListSchema = list_of(HelpSummarySchema, "HelpSummaryList")
+
+
+class PresenceSchema(Schema):
+    available = fields.Boolean()
+    capacity = fields.Integer()
+    holding = fields.List(fields.Nested(HelpSummarySchema))
+
+
+class QueueHealthSchema(Schema):
+    waiting = fields.Raw(
+        metadata={
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "priority": {"type": "integer"},
+                    "count": {"type": "integer"},
+                    "oldest_wait_seconds": {"type": "integer"},
+                },
+            },
+        }
+    )
+    oldest_wait_seconds = fields.Integer(allow_none=True)
+    held = fields.Integer()
+    escalations_open = fields.Integer()
+    volunteers_available = fields.Integer()
+    volunteers_with_room = fields.Integer()
+
+
+class LiveEventSchema(Schema):
+    event_id = fields.Integer()
+    type = fields.String()
+    at = Timestamp()
+    request = fields.Nested(
+        HelpSummarySchema(only=("id", "status", "priority", "category", "urgent", "queued_at"))
+    )

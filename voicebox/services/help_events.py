@@ -1,0 +1,142 @@
+"""The help queue's events: written with the change they describe, streamed live to helpers.
+
+Each event is a row in the same transaction as the change, so the stream can never announce
+what did not happen, nor miss what did. The event bus only says when to look again.
+
+Rows are numbered by a database sequence, and a transaction that took a number may commit
+after a later one: a reader that has seen event 11 while 10 is still uncommitted must not move
+past 10. The stream's cursor therefore stops at the first gap and moves over it only once the
+gap is older than ``GAP_GRACE`` (a rolled-back transaction leaves a gap for good); events
+beyond the gap are sent at once and remembered, so nothing is sent twice in one stream.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import func, insert, select
+
+from voicebox import jobs
+from voicebox.clock import utcnow
+from voicebox.errors import Invalid
+from voicebox.events import Subscription
+from voicebox.extensions import current_settings, db
+from voicebox.models import HelpEvent, HelpEventKind, HelpRequest
+from voicebox.services import policy
+from voicebox.services.tokens import Principal
+
+TOPIC = "helpdesk"
+GAP_GRACE = timedelta(seconds=5)
+# While a gap is open, look again this soon rather than waiting for a wake-up.
+GAP_POLL_SECONDS = 0.25
+READ_BATCH = 500
+# Events about one request's thread, for its holder or its child, never broadcast to helpers.
+PRIVATE_KINDS = (HelpEventKind.ANSWERED,)
+
+
+def record(request: Any, kind: HelpEventKind, user_id: str | None = None, push: bool = False) -> None:
+    """Write an event in the caller's transaction; pushed events also go through the notifier."""
+    event_id = db.session.execute(
+        insert(HelpEvent)
+        .values(request_id=request.id, kind=kind, user_id=user_id, at=utcnow(), push=push)
+        .returning(HelpEvent.id)
+    ).scalar_one()
+    if push:
+        jobs.enqueue(jobs.PUSH_HELP_EVENT, str(event_id))
+    jobs.wake(TOPIC)
+
+
+@dataclass(frozen=True)
+class LiveEvent:
+    """What a helper's stream carries: what happened to which request, never what it says."""
+
+    event_id: int
+    type: str
+    at: datetime
+    request: dict
+
+
+Event = tuple[str, LiveEvent] | None
+
+
+def helper_stream(principal: Principal, last_event_id: str | None) -> Iterator[Event]:
+    """Queue events after ``last_event_id`` (or from now on), for approved helpers."""
+    policy.require_queue_watcher(principal)
+    if last_event_id:
+        if not last_event_id.isdigit():
+            raise Invalid("Last-Event-ID is not one this stream sent.")
+        cursor = int(last_event_id)
+    else:
+        # None when there is no event yet: the first one seen is where the stream starts.
+        cursor = db.session.scalar(select(func.max(HelpEvent.id)))
+    user_id = principal.user.id  # type: ignore[union-attr]
+    bus = current_app.extensions["voicebox.event_bus"]
+    subscription = bus.subscribe(TOPIC)
+    db.session.rollback()
+    deadline = time.monotonic() + current_settings().event_stream_seconds
+    return _events(user_id, cursor, subscription, bus.poll_seconds, deadline)
+
+
+def _events(
+    user_id: str, cursor: int | None, subscription: Subscription, poll: float, deadline: float
+) -> Iterator[Event]:
+    sent: set[int] = set()
+    try:
+        while True:
+            rows = db.session.execute(
+                select(HelpEvent, HelpRequest)
+                .join(HelpRequest, HelpRequest.id == HelpEvent.request_id)
+                .where(HelpEvent.id > (cursor or 0))
+                .order_by(HelpEvent.id)
+                .limit(READ_BATCH)
+            ).all()
+            now = utcnow()
+            gap = False
+            for event, request in rows:
+                fresh = event.id not in sent
+                if not gap and (cursor is None or event.id == cursor + 1 or event.at < now - GAP_GRACE):
+                    cursor = event.id
+                    sent.discard(event.id)
+                else:
+                    gap = True
+                    sent.add(event.id)
+                if fresh and _is_for(event, user_id):
+                    yield str(cursor), _live(event, request)
+            db.session.rollback()
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return
+            if len(rows) == READ_BATCH:
+                continue
+            wait = GAP_POLL_SECONDS if gap else poll
+            if not subscription.wait(min(wait, remaining)) and not gap:
+                yield None
+    finally:
+        subscription.close()
+
+
+def _is_for(event: HelpEvent, user_id: str) -> bool:
+    if event.kind in PRIVATE_KINDS:
+        return False
+    return event.user_id is None or event.user_id == user_id
+
+
+def _live(event: HelpEvent, request: HelpRequest) -> LiveEvent:
+    return LiveEvent(
+        event_id=event.id,
+        type=event.kind,
+        at=event.at,
+        request={
+            "id": request.id,
+            "status": request.status,
+            "priority": request.priority,
+            "category": request.category,
+            "urgent": request.urgent,
+            "queued_at": request.queued_at,
+        },
+    )

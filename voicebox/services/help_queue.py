@@ -1,0 +1,203 @@
+"""The help queue: claiming the most urgent request under a lease, and handing it back or on.
+
+A claim is one statement: the inner SELECT picks the best waiting row and locks it, skipping
+rows other claims hold locked (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite runs one
+writer at a time), and the UPDATE takes it only if it is still waiting. Two helpers claiming
+at once get two different requests, never the same one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Select, func, select, update
+
+from voicebox.clock import utcnow
+from voicebox.errors import Conflict, Forbidden
+from voicebox.extensions import current_settings, db
+from voicebox.models import HelpEventKind, HelpRequest, HelpStatus, Outcome, Role, Volunteer, WaitingFor
+from voicebox.services import audit, help_events, policy
+from voicebox.services.helpdesk import HelpRequestView, view
+from voicebox.services.tokens import Principal
+
+
+def claim(principal: Principal) -> HelpRequestView | None:
+    """Take the most urgent waiting request, or None when none waits."""
+    policy.require_helper(principal)
+    me = principal.user.id  # type: ignore[union-attr]
+    # Locking the helper's own row makes their capacity check and claim one step.
+    presence = db.session.execute(
+        select(Volunteer.available, Volunteer.capacity, _holding(me).scalar_subquery().label("holding"))
+        .where(Volunteer.user_id == me)
+        .with_for_update(of=Volunteer)
+    ).first()
+    if presence is None or not presence.available:
+        raise Conflict("Set yourself available before you take requests.")
+    if presence.holding >= presence.capacity:
+        raise Conflict(f"You hold {presence.capacity} requests, your capacity; answer or release one first.")
+    now = utcnow()
+    if principal.role == Role.SUPERVISOR:
+        # 'supervisors' sorts before 'volunteers': escalated requests first, then the rest.
+        waiting = HelpRequest.waiting_for.is_not(None)
+        order = (HelpRequest.waiting_for, HelpRequest.rank_at, HelpRequest.id)
+    else:
+        waiting = HelpRequest.waiting_for == WaitingFor.VOLUNTEERS
+        order = (HelpRequest.rank_at, HelpRequest.id)
+    best = select(HelpRequest.id).where(waiting).order_by(*order).limit(1).with_for_update(skip_locked=True)
+    claimed = db.session.execute(
+        update(HelpRequest)
+        .where(HelpRequest.id == best.scalar_subquery(), waiting)
+        .values(
+            status=HelpStatus.HELD,
+            waiting_for=None,
+            held_by=me,
+            claimed_at=now,
+            lease_expires_at=now + timedelta(seconds=current_settings().help_lease_seconds),
+        )
+        .returning(*HelpRequest.__table__.columns)
+        .execution_options(synchronize_session=False)
+    ).first()
+    if claimed is None:
+        db.session.commit()
+        return None
+    audit.record(principal, "claim", claimed.id)
+    help_events.record(claimed, HelpEventKind.CLAIMED)
+    answer = view(principal, claimed)
+    db.session.commit()
+    return answer
+
+
+def _holding(user_id: str) -> Select:
+    return select(func.count()).where(HelpRequest.held_by == user_id, HelpRequest.status == HelpStatus.HELD)
+
+
+def requeue(request: HelpRequest, now: datetime) -> None:
+    """Put a held request back in the queue; its rank is kept, since the child has been waiting.
+
+    Once escalated it waits as escalated; one a helper escalated waits for supervisors only.
+    """
+    request.status = HelpStatus.ESCALATED if request.escalated_at else HelpStatus.QUEUED
+    request.waiting_for = WaitingFor.SUPERVISORS if request.escalated_by else WaitingFor.VOLUNTEERS
+    request.held_by = request.lease_expires_at = None
+    request.queued_at = now
+    request.urgent_alerted_at = None  # the urgent-wait alarm runs again from now
+
+
+def _held_by_caller(principal: Principal, request_id: str) -> HelpRequest:
+    locked = select(HelpRequest).where(HelpRequest.id == request_id).with_for_update()
+    request = policy.help_request_for(principal, db.session.scalar(locked))
+    if not policy.holds(principal, request):
+        raise Conflict("Only the helper holding this request can do that.")
+    return request
+
+
+def release(principal: Principal, request_id: str) -> HelpRequestView:
+    """The holder hands the request back to the queue."""
+    request = _held_by_caller(principal, request_id)
+    requeue(request, utcnow())
+    audit.record(principal, "release", request.id)
+    help_events.record(request, HelpEventKind.RELEASED)
+    answer = view(principal, request)
+    db.session.commit()
+    return answer
+
+
+def escalate(principal: Principal, request_id: str, reason: str) -> HelpRequestView:
+    """The holder hands the request to the supervisors, saying why."""
+    request = _held_by_caller(principal, request_id)
+    now = utcnow()
+    request.escalation_reason = reason
+    request.escalated_at = now
+    request.escalated_by = principal.user.id  # type: ignore[union-attr]
+    requeue(request, now)
+    audit.record(principal, "escalate", request.id)
+    help_events.record(request, HelpEventKind.ESCALATED, push=True)
+    answer = view(principal, request)
+    db.session.commit()
+    return answer
+
+
+def resolve(principal: Principal, request_id: str, outcome: str, note: str | None) -> HelpRequestView:
+    """Close the request with its outcome: its holder, or a supervisor or admin at any time."""
+    locked = select(HelpRequest).where(HelpRequest.id == request_id).with_for_update()
+    request = policy.help_request_for(principal, db.session.scalar(locked))
+    if principal.child is not None:
+        raise Forbidden("A helper closes a request.")
+    if not (policy.holds(principal, request) or policy.oversees_helpdesk(principal)):
+        raise Conflict("Only the helper holding this request can do that.")
+    if request.status == HelpStatus.RESOLVED:
+        raise Conflict("This request is already resolved.")
+    request.status = HelpStatus.RESOLVED
+    request.waiting_for = request.lease_expires_at = None
+    request.resolved_at = utcnow()
+    request.resolved_by = principal.user.id  # type: ignore[union-attr]
+    request.outcome = Outcome(outcome)
+    request.outcome_note = note
+    audit.record(principal, "resolve", request.id)
+    help_events.record(request, HelpEventKind.RESOLVED)
+    answer = view(principal, request)
+    db.session.commit()
+    return answer
+
+
+@dataclass(frozen=True)
+class QueueHealth:
+    waiting: list[dict]
+    oldest_wait_seconds: int | None
+    held: int
+    escalations_open: int
+    volunteers_available: int
+    volunteers_with_room: int
+
+
+def health(principal: Principal) -> QueueHealth:
+    """How the queue is doing, for supervisors and admins: counts only, nothing a child said."""
+    if not policy.oversees_helpdesk(principal):
+        raise Forbidden("Only supervisors and admins see the queue's health.")
+    now = utcnow()
+    by_priority = db.session.execute(
+        select(HelpRequest.priority, func.count(), func.min(HelpRequest.created_at))
+        .where(HelpRequest.waiting_for.is_not(None))
+        .group_by(HelpRequest.priority)
+        .order_by(HelpRequest.priority)
+    ).all()
+    waiting = [
+        {"priority": level, "count": count, "oldest_wait_seconds": _since(now, oldest)}
+        for level, count, oldest in by_priority
+    ]
+    counts = dict(
+        db.session.execute(
+            select(HelpRequest.status, func.count())
+            .where(HelpRequest.status.in_((HelpStatus.HELD, HelpStatus.ESCALATED)))
+            .group_by(HelpRequest.status)
+        ).all()
+    )
+    held_now = (
+        select(HelpRequest.held_by, func.count().label("held"))
+        .where(HelpRequest.status == HelpStatus.HELD)
+        .group_by(HelpRequest.held_by)
+        .subquery()
+    )
+    available, with_room = db.session.execute(
+        select(
+            func.count(),
+            func.count().filter(func.coalesce(held_now.c.held, 0) < Volunteer.capacity),
+        )
+        .select_from(Volunteer)
+        .outerjoin(held_now, held_now.c.held_by == Volunteer.user_id)
+        .where(Volunteer.available.is_(True))
+    ).one()
+    db.session.rollback()
+    return QueueHealth(
+        waiting=waiting,
+        oldest_wait_seconds=max((row["oldest_wait_seconds"] for row in waiting), default=None),
+        held=counts.get(HelpStatus.HELD, 0),
+        escalations_open=counts.get(HelpStatus.ESCALATED, 0),
+        volunteers_available=available,
+        volunteers_with_room=with_room,
+    )
+
+
+def _since(now: datetime, then: datetime) -> int:
+    return max(0, int((now - then).total_seconds()))

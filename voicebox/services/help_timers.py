@@ -1,0 +1,212 @@
+"""The help queue's clocks, run from beat: leases that ran out, urgent requests nobody took,
+requests waiting too long, notifications a lost task left unsent, and audio past retention.
+
+Each step picks its rows with ``FOR UPDATE SKIP LOCKED`` and a condition on their state, so a
+second sweep running at once changes nothing the first has changed.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, or_, select
+
+from voicebox import jobs
+from voicebox.clock import utcnow
+from voicebox.extensions import current_settings, db
+from voicebox.models import (
+    HelpEvent,
+    HelpEventKind,
+    HelpReply,
+    HelpRequest,
+    HelpStatus,
+    Message,
+    Role,
+    User,
+    Volunteer,
+)
+from voicebox.notify import Notifier
+from voicebox.services import help_events, help_queue, messaging, triage
+
+log = logging.getLogger(__name__)
+
+BATCH = 200
+# A pushed event still unsent this long after it happened lost its task: send it again.
+PUSH_GRACE = timedelta(minutes=2)
+# Queue events are for live streams and their reconnects; after this they are only history.
+EVENT_RETENTION = timedelta(days=7)
+FOR_SUPERVISORS = (HelpEventKind.URGENT_WAITING, HelpEventKind.ESCALATED)
+
+
+def sweep() -> dict[str, int]:
+    now = utcnow()
+    return {
+        "leases_expired": _expire_leases(now),
+        "urgent_alerted": _alert_urgent(now),
+        "escalated": _escalate_unclaimed(now),
+        "pushes_resent": _resend_lost_pushes(now),
+    }
+
+
+def _due(query: Any) -> list[HelpRequest]:
+    return list(db.session.scalars(query.limit(BATCH).with_for_update(skip_locked=True)))
+
+
+def _expire_leases(now: datetime) -> int:
+    """A helper who has not answered in time loses the request to the queue, and is told."""
+    expired = _due(
+        select(HelpRequest).where(HelpRequest.status == HelpStatus.HELD, HelpRequest.lease_expires_at <= now)
+    )
+    for request in expired:
+        holder = request.held_by
+        help_queue.requeue(request, now)
+        help_events.record(request, HelpEventKind.LEASE_EXPIRED, user_id=holder, push=True)
+        help_events.record(request, HelpEventKind.RELEASED)
+    db.session.commit()
+    return len(expired)
+
+
+def _alert_urgent(now: datetime) -> int:
+    """An urgent request nobody has taken soon enough: every available supervisor is told."""
+    waited = now - timedelta(seconds=current_settings().help_urgent_alert_seconds)
+    waiting = _due(
+        select(HelpRequest).where(
+            HelpRequest.waiting_for.is_not(None),
+            HelpRequest.urgent_alerted_at.is_(None),
+            HelpRequest.queued_at <= waited,
+            or_(HelpRequest.urgent.is_(True), HelpRequest.priority == triage.CRITICAL),
+        )
+    )
+    for request in waiting:
+        request.urgent_alerted_at = now
+        help_events.record(request, HelpEventKind.URGENT_WAITING, push=True)
+    db.session.commit()
+    return len(waiting)
+
+
+def _escalate_unclaimed(now: datetime) -> int:
+    """Any request unclaimed too long is escalated; helpers can still take it."""
+    limit = current_settings().help_escalate_seconds
+    waiting = _due(
+        select(HelpRequest).where(
+            HelpRequest.status == HelpStatus.QUEUED,
+            HelpRequest.queued_at <= now - timedelta(seconds=limit),
+        )
+    )
+    for request in waiting:
+        request.status = HelpStatus.ESCALATED
+        request.escalated_at = now
+        request.escalation_reason = f"Nobody took it for {limit // 60} minutes."
+        help_events.record(request, HelpEventKind.ESCALATED, push=True)
+    db.session.commit()
+    return len(waiting)
+
+
+def _resend_lost_pushes(now: datetime) -> int:
+    lost = list(
+        db.session.scalars(
+            select(HelpEvent.id)
+            .where(HelpEvent.push.is_(True), HelpEvent.pushed_at.is_(None), HelpEvent.at <= now - PUSH_GRACE)
+            .limit(BATCH)
+        )
+    )
+    for event_id in lost:
+        jobs.enqueue(jobs.PUSH_HELP_EVENT, str(event_id))
+    db.session.commit()
+    return len(lost)
+
+
+def _supervisors() -> list[str]:
+    """Available supervisors; if none is available, all of them (someone must hear of it)."""
+    query = select(User.id).where(User.role == Role.SUPERVISOR)
+    available = list(
+        db.session.scalars(
+            query.join(Volunteer, Volunteer.user_id == User.id).where(Volunteer.available.is_(True))
+        )
+    )
+    return available or list(db.session.scalars(query))
+
+
+def push(event_id: int, notifier: Notifier) -> bool:
+    """Send one event to the people it concerns; False if it was sent already."""
+    row = db.session.execute(
+        select(HelpEvent, HelpRequest)
+        .join(HelpRequest, HelpRequest.id == HelpEvent.request_id)
+        .where(HelpEvent.id == event_id)
+        .with_for_update(of=HelpEvent, skip_locked=True)
+    ).first()
+    if row is None or row.HelpEvent.pushed_at is not None or not row.HelpEvent.push:
+        db.session.rollback()
+        return False
+    event, request = row
+    if event.kind in FOR_SUPERVISORS:
+        recipients: list[dict[str, str]] = [{"user_id": user_id} for user_id in _supervisors()]
+    elif event.kind == HelpEventKind.ANSWERED:
+        recipients = [{"child_id": request.child_id}]
+    else:
+        recipients = [{"user_id": event.user_id}] if event.user_id else []
+    for recipient in recipients:
+        # What happened and how urgent, never what the child said: that stays in the thread.
+        notifier.notify(
+            {
+                "type": f"help.{event.kind}",
+                "request_id": request.id,
+                "priority": request.priority,
+                "recipient": recipient,
+            }
+        )
+    event.pushed_at = utcnow()
+    db.session.commit()
+    return True
+
+
+def purge_audio() -> int:
+    """Delete the recordings of requests resolved longer ago than the retention; the count."""
+    cutoff = utcnow() - timedelta(days=current_settings().help_audio_retention_days)
+    requests = _due(
+        select(HelpRequest).where(
+            HelpRequest.status == HelpStatus.RESOLVED,
+            HelpRequest.resolved_at <= cutoff,
+            HelpRequest.audio_purged_at.is_(None),
+        )
+    )
+    if not requests:
+        db.session.rollback()
+        return 0
+    ids = [request.id for request in requests]
+    thread = select(Message).where(
+        or_(
+            Message.id.in_(select(HelpRequest.audio_message_id).where(HelpRequest.id.in_(ids))),
+            Message.id.in_(select(HelpReply.audio_message_id).where(HelpReply.request_id.in_(ids))),
+        )
+    )
+    messages = list(db.session.scalars(thread))
+    keys = [key for message in messages for key in messaging.blob_keys(message)]
+    db.session.execute(
+        delete(Message).where(Message.id.in_([message.id for message in messages])),
+        execution_options={"synchronize_session": False},
+    )
+    now = utcnow()
+    for request in requests:
+        request.audio_message_id = None
+        request.audio_purged_at = now
+    db.session.commit()
+    messaging.drop_blobs(keys)
+    log.info("purged the audio of %d resolved help requests (%d recordings)", len(requests), len(messages))
+    return len(requests)
+
+
+def purge_events() -> int:
+    """Delete queue events older than EVENT_RETENTION (the audit log keeps who did what)."""
+    deleted = db.session.execute(
+        delete(HelpEvent)
+        .where(
+            HelpEvent.at < utcnow() - EVENT_RETENTION,
+            or_(HelpEvent.push.is_(False), HelpEvent.pushed_at.is_not(None)),
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return deleted

@@ -1,0 +1,339 @@
+"""Help requests as the child and their helper see them: asking, the thread, and its audio.
+
+Taking requests from the queue and closing them is in ``help_queue``; the timers that watch
+the queue are in ``help_timers``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from datetime import datetime, timedelta
+from typing import Any, BinaryIO
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from voicebox.clock import utcnow
+from voicebox.errors import Conflict, Forbidden, Invalid, NotFound
+from voicebox.extensions import current_settings, db
+from voicebox.models import (
+    Child,
+    HelpEventKind,
+    HelpReply,
+    HelpRequest,
+    HelpStatus,
+    Message,
+    User,
+    WaitingFor,
+)
+from voicebox.services import audit, help_events, messaging, paging, policy, triage
+from voicebox.services.blobs import BlobStream
+from voicebox.services.messaging import Party
+from voicebox.services.tokens import Principal
+
+# A child with this many requests open adds to one of them instead of opening another.
+MAX_OPEN_PER_CHILD = 3
+OPEN = (HelpStatus.QUEUED, HelpStatus.HELD, HelpStatus.ESCALATED)
+
+
+@dataclass(frozen=True)
+class ReplyView:
+    id: str
+    author: str  # "child" or "helper"
+    helper: Party | None
+    text: str | None
+    audio: dict[str, Any] | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class HelpRequestView:
+    """A request as one caller sees it: the child never sees the screening or escalation notes.
+
+    It holds plain values, read before the transaction ends, so rendering it after the commit
+    costs no query.
+    """
+
+    columns: dict[str, Any]
+    held_by: Party | None
+    child: dict[str, Any]
+    audio: dict[str, Any] | None
+    replies: list[ReplyView] = field(default_factory=list)
+    risk_terms: list[str] = field(default_factory=list)
+    escalation_reason: str | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.columns[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+REQUEST_COLUMNS = tuple(column.key for column in HelpRequest.__table__.columns)
+AUDIO_COLUMNS = (
+    Message.failure_reason,
+    Message.failure_detail,
+    Message.duration_ms,
+    Message.waveform,
+    Message.renditions,
+)
+
+
+def _audio(message: Any, url: str) -> dict[str, Any] | None:
+    """A thread's recording (a Message, or a row of AUDIO_COLUMNS), or None if there is none."""
+    if message is None:
+        return None
+    return {
+        "url": url,
+        "status": "failed" if message.failure_reason else "ready" if message.renditions else "processing",
+        "failure": {"reason": message.failure_reason, "detail": message.failure_detail or ""}
+        if message.failure_reason
+        else None,
+        "duration_ms": message.duration_ms,
+        "waveform": message.waveform,
+        "renditions": [{k: r[k] for k in ("format", "bitrate", "bytes")} for r in message.renditions or []],
+    }
+
+
+def view(principal: Principal, request: Any) -> HelpRequestView:
+    """The whole thread, for a caller ``policy.help_request_for`` let through.
+
+    ``request`` is a HelpRequest, or a row of all its columns (a claim's RETURNING).
+    """
+    base = f"/api/v1/help-requests/{request.id}"
+    replies = db.session.execute(
+        select(
+            HelpReply.id,
+            HelpReply.from_child,
+            HelpReply.text,
+            HelpReply.created_at,
+            HelpReply.audio_message_id,
+            User.id.label("helper_id"),
+            User.display_name.label("helper_name"),
+            *AUDIO_COLUMNS,
+        )
+        .outerjoin(User, User.id == HelpReply.author_user_id)
+        .outerjoin(Message, Message.id == HelpReply.audio_message_id)
+        .where(HelpReply.request_id == request.id)
+        .order_by(HelpReply.created_at, HelpReply.id)
+    ).all()
+    family = db.session.execute(
+        select(
+            Child.display_name, Child.birth_year, Child.timezone, User.id, User.display_name.label("holder")
+        )
+        .outerjoin(User, User.id == request.held_by)
+        .where(Child.id == request.child_id)
+    ).one()
+    recording = None
+    if request.audio_message_id is not None:
+        recording = db.session.execute(
+            select(*AUDIO_COLUMNS).where(Message.id == request.audio_message_id)
+        ).first()
+    staff = principal.child is None
+    return HelpRequestView(
+        columns={key: getattr(request, key) for key in REQUEST_COLUMNS},
+        held_by=Party(family.id, family.holder) if family.id else None,
+        child={
+            "display_name": family.display_name,
+            "age": datetime.now(ZoneInfo(family.timezone)).year - family.birth_year,
+            "timezone": family.timezone,
+        },
+        audio=_audio(recording, f"{base}/audio"),
+        replies=[
+            ReplyView(
+                id=reply.id,
+                author="child" if reply.from_child else "helper",
+                helper=Party(reply.helper_id, reply.helper_name) if reply.helper_id else None,
+                text=reply.text,
+                audio=_audio(reply if reply.audio_message_id else None, f"{base}/replies/{reply.id}/audio"),
+                created_at=reply.created_at,
+            )
+            for reply in replies
+        ],
+        risk_terms=request.risk_terms if staff else [],
+        escalation_reason=request.escalation_reason if staff else None,
+    )
+
+
+def _risk_words() -> triage.RiskWords:
+    return current_app.extensions["voicebox.risk_words"]
+
+
+def _clean_text(text: str | None) -> str | None:
+    text = (text or "").strip()
+    return text or None
+
+
+def ask(
+    principal: Principal,
+    *,
+    category: str,
+    urgent: bool = False,
+    text: str | None = None,
+    audio: BinaryIO | None = None,
+    upload_id: str | None = None,
+) -> HelpRequestView:
+    """A child asks for help: triage it, queue it, and tell the helpers."""
+    if principal.child is None:
+        raise Forbidden("Help is asked for from a child's paired device.")
+    text = _clean_text(text)
+    if text is None and audio is None and upload_id is None:
+        raise Invalid("Say what is wrong: record 'audio' or write 'text'.", {"text": ["Required."]})
+    child_id = principal.child.id
+    open_count = db.session.scalar(
+        select(func.count()).where(HelpRequest.child_id == child_id, HelpRequest.status.in_(OPEN))
+    )
+    if open_count >= MAX_OPEN_PER_CHILD:
+        raise Conflict("You already have requests waiting; add to one of them and a helper will see it.")
+    now = utcnow()
+    risk_terms = _risk_words().found(text)
+    level = triage.priority(category, urgent, risk_terms)
+    aging = current_settings().help_aging_seconds
+    request = HelpRequest(
+        child_id=child_id,
+        device_id=principal.device.id,  # type: ignore[union-attr]
+        category=category,
+        urgent=urgent,
+        text=text,
+        risk_terms=risk_terms,
+        priority=level,
+        status=HelpStatus.QUEUED,
+        waiting_for=WaitingFor.VOLUNTEERS,
+        rank_at=triage.rank_at(level, now, timedelta(seconds=aging)),
+        created_at=now,
+        queued_at=now,
+    )
+    if audio is not None or upload_id is not None:
+        request.audio_message_id = messaging.help_recording(principal, child_id, audio, upload_id).id
+    db.session.add(request)
+    db.session.flush()
+    help_events.record(request, HelpEventKind.NEW)
+    answer = view(principal, request)
+    db.session.commit()
+    return answer
+
+
+def get(principal: Principal, request_id: str) -> HelpRequestView:
+    request = policy.help_request_for(principal, db.session.get(HelpRequest, request_id))
+    audit.record(principal, "read", request.id)
+    answer = view(principal, request)
+    db.session.commit()
+    return answer
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A line of a list: what state a request is in, never what it says."""
+
+    id: str
+    status: str
+    category: str
+    urgent: bool
+    priority: int
+    created_at: datetime
+    queued_at: datetime
+    claimed_at: datetime | None
+    escalated_at: datetime | None
+    resolved_at: datetime | None
+
+    @classmethod
+    def of(cls, request: HelpRequest) -> Summary:
+        return cls(**{field.name: getattr(request, field.name) for field in fields(cls)})
+
+
+def listing(
+    principal: Principal, status: str | None, cursor: str | None, limit: int = paging.DEFAULT_LIMIT
+) -> paging.Page:
+    """A child's own requests; what a volunteer holds; any, for supervisors and admins."""
+    query = select(HelpRequest)
+    if principal.child is not None:
+        query = query.where(HelpRequest.child_id == principal.child.id)
+    elif not policy.oversees_helpdesk(principal):
+        policy.require_helper(principal)
+        mine = HelpRequest.held_by == principal.user.id  # type: ignore[union-attr]
+        query = query.where(mine, HelpRequest.status == HelpStatus.HELD)
+    if status is not None:
+        query = query.where(HelpRequest.status == status)
+    rows, last = paging.newest_first(query, HelpRequest.created_at, HelpRequest.id, cursor, limit)
+    items = [Summary.of(row.HelpRequest) for row in rows]
+    next_cursor = paging.encode_cursor(last.HelpRequest.created_at, last.HelpRequest.id) if last else None
+    return paging.Page(items, next_cursor)
+
+
+def reply(
+    principal: Principal,
+    request_id: str,
+    *,
+    text: str | None = None,
+    audio: BinaryIO | None = None,
+    upload_id: str | None = None,
+) -> ReplyView:
+    """One more turn in the thread, from the child or from the helper holding the request."""
+    locked = select(HelpRequest).where(HelpRequest.id == request_id).with_for_update()
+    request = policy.help_request_for(principal, db.session.scalar(locked))
+    from_child = principal.child is not None
+    if not from_child and not policy.holds(principal, request):
+        raise Conflict("Claim this request before you answer it.")
+    if request.status == HelpStatus.RESOLVED:
+        raise Conflict("This conversation is closed; ask for help again and a helper will answer.")
+    text = _clean_text(text)
+    if text is None and audio is None and upload_id is None:
+        raise Invalid("Write 'text' or attach 'audio'.", {"text": ["Required."]})
+    now = utcnow()
+    row = HelpReply(
+        request_id=request.id,
+        author_user_id=None if from_child else principal.user.id,  # type: ignore[union-attr]
+        from_child=from_child,
+        text=text,
+        created_at=now,
+    )
+    message = None
+    if audio is not None or upload_id is not None:
+        message = messaging.help_recording(principal, request.child_id, audio, upload_id)
+        row.audio_message_id = message.id
+    db.session.add(row)
+    if from_child:
+        _rescreen(request, text)
+        if request.held_by is not None:
+            help_events.record(request, HelpEventKind.REPLIED, user_id=request.held_by, push=True)
+    else:
+        lease = now + timedelta(seconds=current_settings().help_reply_lease_seconds)
+        request.lease_expires_at = max(request.lease_expires_at or lease, lease)
+        audit.record(principal, "reply", request.id)
+        help_events.record(request, HelpEventKind.ANSWERED, push=True)
+    db.session.flush()
+    db.session.commit()
+    helper = None if from_child else Party(principal.user.id, principal.user.display_name)  # type: ignore[union-attr]
+    url = f"/api/v1/help-requests/{request.id}/replies/{row.id}/audio"
+    return ReplyView(row.id, "child" if from_child else "helper", helper, text, _audio(message, url), now)
+
+
+def _rescreen(request: HelpRequest, text: str | None) -> None:
+    """A child who says something alarming later in the thread goes to the top of the queue."""
+    found = _risk_words().found(text)
+    if not found:
+        return
+    request.risk_terms = list(dict.fromkeys([*request.risk_terms, *found]))
+    if request.priority != triage.CRITICAL:
+        request.priority = triage.CRITICAL
+        aging = timedelta(seconds=current_settings().help_aging_seconds)
+        request.rank_at = triage.rank_at(triage.CRITICAL, request.created_at, aging)
+
+
+def audio(
+    principal: Principal, request_id: str, format_: str, reply_id: str | None = None
+) -> str | BlobStream:
+    """The request's recording, or a reply's, for those who may read the thread."""
+    request = policy.help_request_for(principal, db.session.get(HelpRequest, request_id))
+    if reply_id is None:
+        message_id = request.audio_message_id
+    else:
+        found = db.session.get(HelpReply, reply_id)
+        message_id = found.audio_message_id if found is not None and found.request_id == request.id else None
+    message = db.session.get(Message, message_id) if message_id else None
+    if message is None:
+        raise NotFound("No such recording.")
+    audit.record(principal, "listen", request.id)
+    db.session.commit()
+    return messaging.audio_of(message, format_)

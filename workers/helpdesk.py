@@ -1,0 +1,36 @@
+"""Help queue tasks: the timers' sweep, pushing an event to the people it concerns, retention."""
+
+from celery import shared_task
+from flask import current_app
+
+from voicebox import jobs
+from voicebox.notify import NotifyFailed
+from voicebox.services import help_timers
+
+
+@shared_task(name=jobs.SWEEP_HELPDESK, soft_time_limit=60, expires=30)
+def sweep() -> dict[str, int]:
+    """Expire leases, alert on urgent waits, escalate long waits; safe beside another sweep."""
+    return help_timers.sweep()
+
+
+@shared_task(
+    name=jobs.PUSH_HELP_EVENT,
+    autoretry_for=(NotifyFailed,),
+    retry_backoff=5,
+    retry_backoff_max=120,
+    max_retries=8,
+    soft_time_limit=30,
+)
+def push(event_id: str) -> bool:
+    """Notify the people one queue event concerns; an event already pushed is left alone."""
+    return help_timers.push(int(event_id), current_app.extensions["voicebox.notifier"])
+
+
+@shared_task(name=jobs.PURGE_HELPDESK, soft_time_limit=300)
+def purge() -> dict[str, int]:
+    """Delete recordings past their retention, and queue events too old to replay."""
+    audio = 0
+    while (purged := help_timers.purge_audio()) == help_timers.BATCH:
+        audio += purged
+    return {"requests_purged_of_audio": audio + purged, "events": help_timers.purge_events()}
