@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from voicebox.api.schemas import FailureSchema, PartySchema, Timestamp, list_of
+from voicebox.api.schemas import FailureSchema, PartySchema, Renditions, Timestamp, Waveform, list_of
 from voicebox.models import HelpStatus
 
 
@@ -13,8 +13,8 @@ class ThreadAudioSchema(Schema):
     status = fields.String(metadata={"enum": ["processing", "ready", "failed"]})
     failure = fields.Nested(FailureSchema, allow_none=True)
     duration_ms = fields.Integer(allow_none=True)
-    waveform = fields.Raw(allow_none=True, metadata={"type": "array", "items": {"type": "integer"}})
-    renditions = fields.Raw(metadata={"type": "array", "items": {"type": "object"}})
+    waveform = Waveform()
+    renditions = Renditions()
 
 
 class ReplySchema(Schema):
@@ -76,20 +76,14 @@ class PresenceSchema(Schema):
     holding = fields.List(fields.Nested(HelpSummarySchema))
 
 
+class WaitingSchema(Schema):
+    priority = fields.Integer()
+    count = fields.Integer()
+    oldest_wait_seconds = fields.Integer()
+
+
 class QueueHealthSchema(Schema):
-    waiting = fields.Raw(
-        metadata={
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "priority": {"type": "integer"},
-                    "count": {"type": "integer"},
-                    "oldest_wait_seconds": {"type": "integer"},
-                },
-            },
-        }
-    )
+    waiting = fields.List(fields.Nested(WaitingSchema))
     oldest_wait_seconds = fields.Integer(allow_none=True)
     held = fields.Integer()
     escalations_open = fields.Integer()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import func, select, update
 
 from voicebox.clock import utcnow
 from voicebox.errors import Conflict, Forbidden
@@ -26,9 +26,10 @@ def claim(principal: Principal) -> HelpRequestView | None:
     """Take the most urgent waiting request, or None when none waits."""
     policy.require_helper(principal)
     me = principal.user.id  # type: ignore[union-attr]
+    holding = select(func.count()).where(HelpRequest.held_by == me, HelpRequest.status == HelpStatus.HELD)
     # Locking the helper's own row makes their capacity check and claim one step.
     presence = db.session.execute(
-        select(Volunteer.available, Volunteer.capacity, _holding(me).scalar_subquery().label("holding"))
+        select(Volunteer.available, Volunteer.capacity, holding.scalar_subquery().label("holding"))
         .where(Volunteer.user_id == me)
         .with_for_update(of=Volunteer)
     ).first()
@@ -66,10 +67,6 @@ def claim(principal: Principal) -> HelpRequestView | None:
     answer = view(principal, claimed)
     db.session.commit()
     return answer
-
-
-def _holding(user_id: str) -> Select:
-    return select(func.count()).where(HelpRequest.held_by == user_id, HelpRequest.status == HelpStatus.HELD)
 
 
 def requeue(request: HelpRequest, now: datetime) -> None:
