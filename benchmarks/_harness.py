@@ -107,7 +107,12 @@ def gunicorn(app_spec: str, env: dict[str, str], workers: int = 2) -> Iterator[i
         yield port
     finally:
         process.terminate()
-        process.wait(timeout=20)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            # Open event streams can hold a worker past gunicorn's graceful timeout.
+            process.kill()
+            process.wait()
 
 
 @dataclass

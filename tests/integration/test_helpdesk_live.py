@@ -6,10 +6,11 @@ from __future__ import annotations
 import threading
 import time
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from tests import audio
 from tests.conftest import Api
@@ -19,7 +20,7 @@ from voicebox import jobs
 from voicebox.clock import utcnow
 from voicebox.extensions import current_blob_store, db
 from voicebox.models import HelpEvent, HelpRequest, HelpStatus, Message, WaitingFor
-from voicebox.services import help_queue, help_timers, tokens
+from voicebox.services import help_events, help_queue, help_timers, tokens
 
 from .test_helpdesk_api import ask
 
@@ -201,3 +202,28 @@ def test_racing_claims_never_take_one_request_twice(app: Flask, make_child, help
     for thread in threads:
         thread.join(timeout=60)
     assert len(claimed) == 60 and len(set(claimed)) == 60
+
+
+@pytest.mark.parametrize("app", ["production"], indirect=True)
+def test_an_event_whose_transaction_commits_late_is_still_streamed(
+    app: Flask, make_child, pair_device, helper
+) -> None:
+    asked = ask(pair_device(make_child()["id"]))
+    volunteer = helper()
+
+    def event(kind: str) -> Any:
+        return insert(HelpEvent).values(request_id=asked["id"], kind=kind, at=utcnow(), push=False)
+
+    with app.app_context():
+        stream = help_events.helper_stream(tokens.resolve(volunteer.token), None)
+        with db.engine.connect() as slow:
+            slow.execute(event("released"))  # takes the next id, and commits only later
+            with db.engine.begin() as fast:
+                fast.execute(event("claimed"))
+            first_id, first = next(stream)
+            assert first.type == "claimed"
+            # The cursor stays before the open gap, so a reconnect would not skip it.
+            assert int(first_id) < first.event_id - 1
+            slow.commit()
+        second_id, second = next(stream)
+        assert second.type == "released" and int(second_id) == second.event_id

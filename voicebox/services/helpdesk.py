@@ -303,10 +303,11 @@ def reply(
         audit.record(principal, "reply", request.id)
         help_events.record(request, HelpEventKind.ANSWERED, push=True)
     db.session.flush()
-    db.session.commit()
     helper = None if from_child else Party(principal.user.id, principal.user.display_name)  # type: ignore[union-attr]
     url = f"/api/v1/help-requests/{request.id}/replies/{row.id}/audio"
-    return ReplyView(row.id, "child" if from_child else "helper", helper, text, _audio(message, url), now)
+    answer = ReplyView(row.id, "child" if from_child else "helper", helper, text, _audio(message, url), now)
+    db.session.commit()
+    return answer
 
 
 def _rescreen(request: HelpRequest, text: str | None) -> None:
