@@ -51,8 +51,9 @@ def _presence(row: Volunteer) -> Presence:
 def presence(principal: Principal) -> Presence:
     policy.require_helper(principal)
     row = _row(principal.user.id)  # type: ignore[union-attr]
+    answer = _presence(row)
     db.session.commit()
-    return _presence(row)
+    return answer
 
 
 def set_presence(principal: Principal, available: bool | None, capacity: int | None) -> Presence:
@@ -66,8 +67,9 @@ def set_presence(principal: Principal, available: bool | None, capacity: int | N
         row.changed_at = utcnow()
         if not available:
             _release_all(principal)
+    answer = _presence(row)
     db.session.commit()
-    return _presence(row)
+    return answer
 
 
 def _release_all(principal: Principal) -> None:
