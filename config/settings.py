@@ -119,6 +119,8 @@ class Settings:
     volunteer_capacity: int = _setting(3, _positive_int)
     help_audio_retention_days: int = _setting(30, _positive_int)
     risk_words_file: str | None = _setting()
+    quiet_days: int = _setting(7, _positive_int)
+    prompts_file: str | None = _setting()
     log_level: str = _setting("INFO")
     log_json: bool = _setting(False, _bool)
 
@@ -185,8 +187,10 @@ class Settings:
             raise SettingsError("VOICEBOX_S3_BUCKET is required when the storage backend is s3")
         if self.s3_bucket is not None and len(self.s3_bucket) < 3:
             raise SettingsError("VOICEBOX_S3_BUCKET must be at least 3 characters")
-        if self.risk_words_file is not None and not Path(self.risk_words_file).is_file():
-            raise SettingsError(f"VOICEBOX_RISK_WORDS_FILE {self.risk_words_file} is not a readable file")
+        for name in ("risk_words_file", "prompts_file"):
+            path = getattr(self, name)
+            if path is not None and not Path(path).is_file():
+                raise SettingsError(f"VOICEBOX_{name.upper()} {path} is not a readable file")
         if self.notifier == "webhook" and not (self.webhook_url or "").startswith(("http://", "https://")):
             raise SettingsError("VOICEBOX_WEBHOOK_URL must be an http(s) URL when the notifier is webhook")
 

@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -414,3 +415,31 @@ def clock() -> Iterator[Callable[[timedelta], None]]:
     """Moves this process's clock forward; put back after the test."""
     yield voicebox.clock.advance
     voicebox.clock.reset()
+
+
+class Receiver(BaseHTTPRequestHandler):
+    """A push gateway: records each webhook POST, answering with the queued statuses (or 200)."""
+
+    statuses: list[int] = []
+    received: list[tuple[bytes, str]] = []
+
+    def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        Receiver.received.append((body, self.headers["X-Voicebox-Signature"]))
+        self.send_response(Receiver.statuses.pop(0) if Receiver.statuses else 200)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        return None
+
+
+@pytest.fixture
+def receiver() -> Iterator[str]:
+    """The URL of a webhook receiver running in this process."""
+    Receiver.statuses, Receiver.received = [], []
+    server = HTTPServer(("127.0.0.1", 0), Receiver)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/hook"
+    server.shutdown()
+    server.server_close()

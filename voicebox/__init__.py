@@ -24,6 +24,7 @@ from voicebox.events import build_event_bus
 from voicebox.extensions import db, limiter, migrate
 from voicebox.notify import build_notifier
 from voicebox.services.triage import RiskWords
+from voicebox.services.watchdog import Prompts
 from voicebox.storage import build_store
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -93,6 +94,7 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     app.extensions["voicebox.notifier"] = build_notifier(settings)
     app.extensions["voicebox.event_bus"] = build_event_bus(settings)
     app.extensions["voicebox.risk_words"] = RiskWords.load(settings.risk_words_file)
+    app.extensions["voicebox.prompts"] = Prompts.load(settings.prompts_file)
 
 
 def register_request_ids(app: Flask) -> None:

@@ -26,6 +26,8 @@ BEAT_SCHEDULE = {
     # Leases, the 2-minute urgent alarm and escalations: 15 s is their resolution.
     "sweep-help-queue": {"task": "voicebox.helpdesk.sweep", "schedule": 15.0},
     "purge-help-desk": {"task": "voicebox.helpdesk.purge", "schedule": 3600.0},
+    # Hourly, so a missed run costs an hour; the rows say who was nudged already.
+    "nudge-guardians-of-quiet-children": {"task": "voicebox.watchdog.nudge", "schedule": 3600.0},
 }
 
 

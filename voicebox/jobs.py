@@ -28,6 +28,7 @@ PURGE_CREDENTIALS = "voicebox.accounts.purge_expired"
 SWEEP_HELPDESK = "voicebox.helpdesk.sweep"
 PUSH_HELP_EVENT = "voicebox.helpdesk.push"
 PURGE_HELPDESK = "voicebox.helpdesk.purge"
+NUDGE_QUIET = "voicebox.watchdog.nudge"
 # A transcode is killed after this long; its lease in the row outlasts it, so the sweeper never
 # starts a second copy beside one that is still alive.
 TRANSCODE_TIME_LIMIT_SECONDS = 960
@@ -44,6 +45,7 @@ TASK_NAMES = frozenset(
         SWEEP_HELPDESK,
         PUSH_HELP_EVENT,
         PURGE_HELPDESK,
+        NUDGE_QUIET,
     }
 )
 _PENDING = "voicebox.jobs"

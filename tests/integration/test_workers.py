@@ -15,7 +15,7 @@ from voicebox.extensions import db
 from voicebox.jobs import TASK_NAMES
 from voicebox.models import AuthToken, User
 from voicebox.services import tokens
-from workers import accounts, delivery, helpdesk, media, uploads  # noqa: F401 - registers the tasks, as workers.main does
+from workers import accounts, delivery, helpdesk, media, uploads, watchdog  # noqa: F401 - registers the tasks, as workers.main does
 
 
 def add_tokens(app: Flask) -> None:

@@ -1,4 +1,4 @@
-"""Administration: approving volunteers, and the audit trail of help requests."""
+"""Administration: approving volunteers, the audit trail of help requests, quiet children."""
 
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 from voicebox.api.schemas import PageQuerySchema, PartySchema, Timestamp, UserSchema, list_of
 from voicebox.api.security import authenticated, current_principal
 from voicebox.models import Role, User, UserStatus
-from voicebox.services import accounts, audit, paging
+from voicebox.services import accounts, audit, paging, watchdog
 
 blp = Blueprint("admin", __name__, url_prefix="/api/v1/admin", description="Administration")
 
@@ -59,3 +59,30 @@ class AuditQuerySchema(PageQuerySchema):
 def audit_log(query: dict) -> paging.Page:
     """Who read or acted on which help request, and when, newest first"""
     return audit.entries(current_principal(), query.get("request_id"), query["cursor"], query["limit"])
+
+
+class QuietChildSchema(Schema):
+    child = fields.Nested(
+        Schema.from_dict(
+            {
+                "id": fields.String(),
+                "display_name": fields.String(),
+                "age": fields.Integer(),
+                "timezone": fields.String(),
+            },
+            name="QuietChildChild",
+        )
+    )
+    quiet_since = Timestamp()
+    last_contact_at = Timestamp(allow_none=True, metadata={"description": "null: never heard from home"})
+    days_since_contact = fields.Integer()
+    nudged_at = Timestamp(allow_none=True)
+
+
+@blp.route("/quiet-children", methods=["GET"])
+@authenticated(Role.SUPERVISOR, Role.ADMIN)
+@blp.arguments(PageQuerySchema, location="query")
+@blp.response(200, list_of(QuietChildSchema, "QuietChildList"))
+def quiet_children(query: dict) -> paging.Page:
+    """Children with no message or story from home for the set number of days, longest first"""
+    return watchdog.quiet_children(current_principal(), query["cursor"], query["limit"])

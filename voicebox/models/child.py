@@ -27,6 +27,11 @@ class Child(db.Model):
     birth_year: Mapped[int] = mapped_column(Integer)
     timezone: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The watchdog's clock: when a guardian's message or story last reached the child (None:
+    # never), and when the current silence began (that, or when the child was added).
+    last_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    quiet_since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    nudged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Guardianship(db.Model):

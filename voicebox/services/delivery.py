@@ -19,6 +19,7 @@ from voicebox.clock import utcnow
 from voicebox.extensions import db
 from voicebox.models import Child, Delivery, Direction, Guardianship, Message, MessageStatus
 from voicebox.notify import Notifier
+from voicebox.services import watchdog
 from voicebox.services.messaging import Mailbox
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,8 @@ def prepare(message: Message) -> None:
             jobs.enqueue(jobs.NOTIFY, row.id)
         message.status = MessageStatus.DELIVERED
         message.delivered_at = now
+        if message.direction == Direction.TO_CHILD:
+            watchdog.record_contact([message.child_id], now)
     else:
         message.status = MessageStatus.SCHEDULED
 
@@ -71,18 +74,20 @@ def dispatch_due() -> int:
             update(Delivery)
             .where(Delivery.id.in_(due_ids), Delivery.delivered_at.is_(None))
             .values(delivered_at=now)
-            .returning(Delivery.id, Delivery.message_id)
+            .returning(Delivery.id, Delivery.message_id, Delivery.child_id)
         ).all()
         delivered = len(claimed)
-        message_ids = {message_id for _, message_id in claimed}
+        message_ids = {row.message_id for row in claimed}
+        # A delivery to a child is a guardian's message: contact from home.
+        watchdog.record_contact({row.child_id for row in claimed if row.child_id}, now)
         pending = exists().where(Delivery.message_id == Message.id, Delivery.delivered_at.is_(None))
         db.session.execute(
             update(Message)
             .where(Message.id.in_(message_ids), Message.status == MessageStatus.SCHEDULED, ~pending)
             .values(status=MessageStatus.DELIVERED, delivered_at=now)
         )
-        for delivery_id, _ in claimed:
-            jobs.enqueue(jobs.NOTIFY, delivery_id)
+        for row in claimed:
+            jobs.enqueue(jobs.NOTIFY, row.id)
     _renotify_lost(now)
     db.session.commit()
     return delivered

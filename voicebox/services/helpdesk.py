@@ -9,12 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Any, BinaryIO
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import func, select
 
-from voicebox.clock import utcnow
+from voicebox.clock import age, utcnow
 from voicebox.errors import Conflict, Forbidden, Invalid, NotFound
 from voicebox.extensions import current_settings, db
 from voicebox.models import (
@@ -136,7 +135,7 @@ def view(principal: Principal, request: Any) -> HelpRequestView:
         held_by=Party(family.id, family.holder) if family.id else None,
         child={
             "display_name": family.display_name,
-            "age": datetime.now(ZoneInfo(family.timezone)).year - family.birth_year,
+            "age": age(family.birth_year, family.timezone),
             "timezone": family.timezone,
         },
         audio=_audio(recording, f"{base}/audio"),

@@ -1,7 +1,7 @@
-"""Lists newest first, paged by an opaque cursor that never skips nor repeats.
+"""Lists in (time, id) order, paged by an opaque cursor that never skips nor repeats.
 
 A cursor is the (time, id) of the last item a page showed; the next page starts strictly after
-it. New rows sort before every cursor, so they never shift the pages being read.
+it. Newest first, new rows sort before every cursor, so they never shift the pages being read.
 """
 
 from __future__ import annotations
@@ -58,5 +58,19 @@ def newest_first(
     if cursor:
         cursor_at, cursor_id = decode_cursor(cursor)
         query = query.where(or_(at < cursor_at, and_(at == cursor_at, id_ < cursor_id)))
-    rows = db.session.execute(query.order_by(at.desc(), id_.desc()).limit(check_limit(limit) + 1)).all()
+    return _page(query.order_by(at.desc(), id_.desc()), limit)
+
+
+def oldest_first(
+    query: Select, at: ColumnElement, id_: ColumnElement, cursor: str | None, limit: int
+) -> tuple[list[Row], Row | None]:
+    """As ``newest_first``, in ascending (at, id) order."""
+    if cursor:
+        cursor_at, cursor_id = decode_cursor(cursor)
+        query = query.where(or_(at > cursor_at, and_(at == cursor_at, id_ > cursor_id)))
+    return _page(query.order_by(at, id_), limit)
+
+
+def _page(query: Select, limit: int) -> tuple[list[Row], Row | None]:
+    rows = db.session.execute(query.limit(check_limit(limit) + 1)).all()
     return rows[:limit], rows[limit - 1] if len(rows) > limit else None

@@ -1,0 +1,150 @@
+"""The no-contact watchdog: children who have heard nothing from home for a while.
+
+Contact is a guardian's message or story delivered to the child; a child's own reply is not
+contact from home. Each child's row keeps the clock (``quiet_since``), moved by every contact,
+so a child leaves the list the moment contact resumes. The guardians are nudged, with
+something they could say; the child is never told anything.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import or_, select, update
+
+from voicebox.clock import age, utcnow
+from voicebox.extensions import current_settings, db
+from voicebox.models import Child, Guardianship, Role
+from voicebox.notify import Notifier
+from voicebox.services import paging, policy
+from voicebox.services.tokens import Principal
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PROMPTS = Path(__file__).resolve().parents[2] / "config" / "prompts.json"
+BATCH = 200
+
+
+@dataclass(frozen=True)
+class Prompts:
+    """Things a parent could say, in bands by the child's age."""
+
+    bands: tuple[tuple[int, int, tuple[dict[str, str], ...]], ...]
+
+    @classmethod
+    def load(cls, path: str | Path | None) -> Prompts:
+        data = json.loads(Path(path or DEFAULT_PROMPTS).read_text(encoding="utf-8"))
+        return cls(tuple((b["ages"][0], b["ages"][1], tuple(b["prompts"])) for b in data["bands"]))
+
+    def pick(self, age: int, turn: int) -> dict[str, str] | None:
+        """The ``turn``-th prompt for a child of ``age`` (so each nudge brings another)."""
+        for low, high, prompts in self.bands:
+            if low <= age <= high and prompts:
+                return prompts[turn % len(prompts)]
+        return None
+
+
+def record_contact(child_ids: Collection[str], at: datetime) -> None:
+    """A guardian's message reached these children (in the caller's transaction)."""
+    if child_ids:
+        db.session.execute(
+            update(Child)
+            .where(Child.id.in_(child_ids))
+            .values(last_contact_at=at, quiet_since=at)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _quiet_cutoff() -> datetime:
+    return utcnow() - timedelta(days=current_settings().quiet_days)
+
+
+@dataclass(frozen=True)
+class QuietChild:
+    child: dict[str, Any]
+    quiet_since: datetime
+    last_contact_at: datetime | None
+    days_since_contact: int
+    nudged_at: datetime | None
+
+
+def quiet_children(
+    principal: Principal, cursor: str | None, limit: int = paging.DEFAULT_LIMIT
+) -> paging.Page:
+    """Children quiet for the set number of days, longest first (supervisors and admins)."""
+    policy.require_role(principal, Role.SUPERVISOR, Role.ADMIN)
+    now = utcnow()
+    query = select(Child).where(Child.quiet_since <= _quiet_cutoff())
+    rows, last = paging.oldest_first(query, Child.quiet_since, Child.id, cursor, limit)
+    items = [
+        QuietChild(
+            child={
+                "id": child.id,
+                "display_name": child.display_name,
+                "age": age(child.birth_year, child.timezone),
+                "timezone": child.timezone,
+            },
+            quiet_since=child.quiet_since,
+            last_contact_at=child.last_contact_at,
+            days_since_contact=(now - child.quiet_since).days,
+            nudged_at=child.nudged_at,
+        )
+        for (child,) in rows
+    ]
+    next_cursor = paging.encode_cursor(last.Child.quiet_since, last.Child.id) if last else None
+    db.session.rollback()
+    return paging.Page(items, next_cursor)
+
+
+def nudge(notifier: Notifier) -> int:
+    """Nudge the guardians of one batch of quiet children; again every N days while quiet.
+
+    A child is marked nudged only once every guardian was told; when the notifier fails, what
+    was done is kept and the error raised, so the task retries the rest.
+    """
+    cutoff = _quiet_cutoff()
+    days = current_settings().quiet_days
+    prompts: Prompts = current_app.extensions["voicebox.prompts"]
+    children = list(
+        db.session.scalars(
+            select(Child)
+            .where(Child.quiet_since <= cutoff, or_(Child.nudged_at.is_(None), Child.nudged_at <= cutoff))
+            .order_by(Child.quiet_since)
+            .limit(BATCH)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    now = utcnow()
+    nudged = 0
+    try:
+        for child in children:
+            quiet_days = (now - child.quiet_since).days
+            prompt = prompts.pick(age(child.birth_year, child.timezone), quiet_days // days)
+            guardians = db.session.scalars(
+                select(Guardianship.user_id).where(Guardianship.child_id == child.id)
+            )
+            for user_id in guardians:
+                notifier.notify(
+                    {
+                        "type": "child.quiet",
+                        "child_id": child.id,
+                        "child_name": child.display_name,
+                        "days_since_contact": quiet_days,
+                        "prompt": prompt,
+                        "recipient": {"user_id": user_id},
+                    }
+                )
+            child.nudged_at = now
+            nudged += 1
+    finally:
+        db.session.commit()
+        if nudged:
+            log.info("nudged the guardians of %d quiet children", nudged)
+    return nudged

@@ -1,0 +1,26 @@
+"""The no-contact watchdog's task: nudge the guardians of children who have gone quiet."""
+
+from celery import shared_task
+from flask import current_app
+
+from voicebox import jobs
+from voicebox.notify import NotifyFailed
+from voicebox.services import watchdog
+
+
+@shared_task(
+    name=jobs.NUDGE_QUIET,
+    autoretry_for=(NotifyFailed,),
+    retry_backoff=60,
+    retry_backoff_max=900,
+    max_retries=4,
+    soft_time_limit=600,
+    expires=1800,
+)
+def nudge() -> int:
+    """Nudge, batch after batch; a child already nudged in this quiet spell is left alone."""
+    notifier = current_app.extensions["voicebox.notifier"]
+    total = 0
+    while (nudged := watchdog.nudge(notifier)) == watchdog.BATCH:
+        total += nudged
+    return total + nudged
