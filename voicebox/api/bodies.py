@@ -1,4 +1,4 @@
-"""Bodies that come as multipart form fields (beside a recording) or as JSON."""
+"""Bodies that come as multipart form fields beside a recording, or as JSON."""
 
 from __future__ import annotations
 
@@ -12,14 +12,29 @@ from voicebox.extensions import current_settings
 MULTIPART_OVERHEAD = 64 * 1024
 
 
-def recording_body_limit() -> int:
-    """The largest body that may carry one recording and its form fields."""
-    return current_settings().max_upload_bytes + MULTIPART_OVERHEAD
+def recording_form(schema: Schema, hint: str) -> dict:
+    """The fields of a multipart/form-data or JSON body, loaded by ``schema``, and the recording
+    as ``audio`` (a stream, or None); ``hint`` says what to send when the body is neither."""
+    # The one recording and its form fields may be larger than other bodies.
+    request.max_content_length = current_settings().max_upload_bytes + MULTIPART_OVERHEAD
+    body = _fields(schema, hint)
+    audio = request.files.get("audio")
+    body["audio"] = audio.stream if audio else None
+    return body
 
 
-def form_or_json(schema: Schema, hint: str) -> dict:
-    """The fields of a multipart/form-data or JSON body, loaded by ``schema``; ``hint`` says
-    what to send when the body is neither."""
+def recording_form_doc(schema: type[Schema]) -> dict:
+    """The OpenAPI request body of ``recording_form``: multipart with 'audio', or JSON."""
+    recording = {"audio": {"type": "string", "format": "binary"}}
+    return {
+        "content": {
+            "multipart/form-data": {"schema": {"allOf": [schema], "properties": recording}},
+            "application/json": {"schema": schema},
+        }
+    }
+
+
+def _fields(schema: Schema, hint: str) -> dict:
     if request.mimetype == "multipart/form-data":
         raw = {key: value for key, value in request.form.items() if value != ""}
     else:

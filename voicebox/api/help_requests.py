@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Response, request
+from flask import Response
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from voicebox.api.bodies import form_or_json, recording_body_limit
+from voicebox.api.bodies import recording_form, recording_form_doc
 from voicebox.api.help_schemas import HelpRequestSchema, HelpSummaryListSchema, ReplySchema
 from voicebox.api.schemas import AudioQuerySchema, FormBoolean, PageQuerySchema, Prose, Text
 from voicebox.api.security import authenticated, current_principal
@@ -48,33 +48,13 @@ class HelpListQuerySchema(PageQuerySchema):
     status = fields.String(validate=validate.OneOf([s.value for s in HelpStatus]))
 
 
-def _recording_body(schema: Schema) -> dict:
-    request.max_content_length = recording_body_limit()
-    body = form_or_json(schema, RECORDING_HINT)
-    audio = request.files.get("audio")
-    body["audio"] = audio.stream if audio else None
-    return body
-
-
-def _form_or_json_doc(schema: type[Schema]) -> dict:
-    recording = {"audio": {"type": "string", "format": "binary"}}
-    return {
-        "requestBody": {
-            "content": {
-                "multipart/form-data": {"schema": {"allOf": [schema], "properties": recording}},
-                "application/json": {"schema": schema},
-            }
-        }
-    }
-
-
 @blp.route("", methods=["POST"])
 @authenticated(slow_body=True)
-@blp.doc(**_form_or_json_doc(NewHelpRequestSchema))
+@blp.doc(requestBody=recording_form_doc(NewHelpRequestSchema))
 @blp.response(201, HelpRequestSchema)
 def ask() -> HelpRequestView:
     """Ask for help from a child's device: a recording and/or text, a category, an urgent flag"""
-    return helpdesk.ask(current_principal(), **_recording_body(NewHelpRequestSchema()))
+    return helpdesk.ask(current_principal(), **recording_form(NewHelpRequestSchema(), RECORDING_HINT))
 
 
 @blp.route("", methods=["GET"])
@@ -106,11 +86,11 @@ def get_request(request_id: str) -> HelpRequestView:
 
 @blp.route("/<id:request_id>/replies", methods=["POST"])
 @authenticated(slow_body=True)
-@blp.doc(**_form_or_json_doc(NewReplySchema))
+@blp.doc(requestBody=recording_form_doc(NewReplySchema))
 @blp.response(201, ReplySchema)
 def reply(request_id: str) -> ReplyView:
     """Answer in the thread, by voice (multipart 'audio') or text: the holder, or the child"""
-    return helpdesk.reply(current_principal(), request_id, **_recording_body(NewReplySchema()))
+    return helpdesk.reply(current_principal(), request_id, **recording_form(NewReplySchema(), RECORDING_HINT))
 
 
 @blp.route("/<id:request_id>/release", methods=["POST"])

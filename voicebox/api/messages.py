@@ -6,7 +6,7 @@ from flask import Response, request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from voicebox.api.bodies import form_or_json, recording_body_limit
+from voicebox.api.bodies import recording_form, recording_form_doc
 from voicebox.api.schemas import AudioQuerySchema, MessageSchema, StrictBoolean, Text, Timestamp
 from voicebox.api.security import authenticated, current_principal
 from voicebox.api.streaming import audio_response
@@ -34,33 +34,19 @@ class PlaySchema(Schema):
 @blp.route("", methods=["POST"])
 @authenticated(slow_body=True)
 @blp.doc(
-    requestBody={
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "allOf": [NewMessageSchema],
-                    "properties": {"audio": {"type": "string", "format": "binary"}},
-                }
-            },
-            "application/json": {"schema": NewMessageSchema},
-        }
-    },
+    requestBody=recording_form_doc(NewMessageSchema),
     parameters=[{"in": "header", "name": "Idempotency-Key", "schema": {"type": "string", "maxLength": 255}}],
 )
 @blp.response(202, MessageSchema)
 def send_message() -> MessageView:
     """Send a recording (multipart 'audio', or a finished upload_id) to a child or to the guardians"""
-    request.max_content_length = recording_body_limit()
-    body = form_or_json(
+    body = recording_form(
         NewMessageSchema(), "Send multipart/form-data with an 'audio' file, or JSON with an 'upload_id'."
     )
-    audio = request.files.get("audio")
     key = request.headers.get("Idempotency-Key")
     if key is not None and not 1 <= len(key) <= 255:
         raise Invalid("Idempotency-Key must be 1 to 255 characters.")
-    return messaging.send(
-        current_principal(), audio=audio.stream if audio else None, idempotency_key=key, **body
-    )
+    return messaging.send(current_principal(), idempotency_key=key, **body)
 
 
 @blp.route("/<id:message_id>", methods=["GET"])
