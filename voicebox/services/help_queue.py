@@ -18,7 +18,7 @@ from voicebox.errors import Conflict, Forbidden
 from voicebox.extensions import current_settings, db
 from voicebox.models import HelpEventKind, HelpRequest, HelpStatus, Outcome, Role, Volunteer, WaitingFor
 from voicebox.services import audit, help_events, policy
-from voicebox.services.helpdesk import HelpRequestView, view
+from voicebox.services.helpdesk import HelpRequestView, locked, view
 from voicebox.services.tokens import Principal
 
 
@@ -82,8 +82,7 @@ def requeue(request: HelpRequest, now: datetime) -> None:
 
 
 def _held_by_caller(principal: Principal, request_id: str) -> HelpRequest:
-    locked = select(HelpRequest).where(HelpRequest.id == request_id).with_for_update()
-    request = policy.help_request_for(principal, db.session.scalar(locked))
+    request = locked(principal, request_id)
     if not policy.holds(principal, request):
         raise Conflict("Only the helper holding this request can do that.")
     return request
@@ -117,8 +116,7 @@ def escalate(principal: Principal, request_id: str, reason: str) -> HelpRequestV
 
 def resolve(principal: Principal, request_id: str, outcome: str, note: str | None) -> HelpRequestView:
     """Close the request with its outcome: its holder, or a supervisor or admin at any time."""
-    locked = select(HelpRequest).where(HelpRequest.id == request_id).with_for_update()
-    request = policy.help_request_for(principal, db.session.scalar(locked))
+    request = locked(principal, request_id)
     if principal.child is not None:
         raise Forbidden("A helper closes a request.")
     if not (policy.holds(principal, request) or policy.oversees_helpdesk(principal)):
@@ -150,8 +148,7 @@ class QueueHealth:
 
 def health(principal: Principal) -> QueueHealth:
     """How the queue is doing, for supervisors and admins: counts only, nothing a child said."""
-    if not policy.oversees_helpdesk(principal):
-        raise Forbidden("Only supervisors and admins see the queue's health.")
+    policy.require_role(principal, Role.SUPERVISOR, Role.ADMIN)
     now = utcnow()
     by_priority = db.session.execute(
         select(HelpRequest.priority, func.count(), func.min(HelpRequest.created_at))

@@ -159,11 +159,6 @@ def _risk_words() -> triage.RiskWords:
     return current_app.extensions["voicebox.risk_words"]
 
 
-def _clean_text(text: str | None) -> str | None:
-    text = (text or "").strip()
-    return text or None
-
-
 def ask(
     principal: Principal,
     *,
@@ -176,8 +171,7 @@ def ask(
     """A child asks for help: triage it, queue it, and tell the helpers."""
     if principal.child is None:
         raise Forbidden("Help is asked for from a child's paired device.")
-    text = _clean_text(text)
-    if text is None and audio is None and upload_id is None:
+    if not text and audio is None and upload_id is None:
         raise Invalid("Say what is wrong: record 'audio' or write 'text'.", {"text": ["Required."]})
     child_id = principal.child.id
     open_count = db.session.scalar(
@@ -188,7 +182,6 @@ def ask(
     now = utcnow()
     risk_terms = _risk_words().found(text)
     level = triage.priority(category, urgent, risk_terms)
-    aging = current_settings().help_aging_seconds
     request = HelpRequest(
         child_id=child_id,
         device_id=principal.device.id,  # type: ignore[union-attr]
@@ -199,7 +192,7 @@ def ask(
         priority=level,
         status=HelpStatus.QUEUED,
         waiting_for=WaitingFor.VOLUNTEERS,
-        rank_at=triage.rank_at(level, now, timedelta(seconds=aging)),
+        rank_at=_rank_at(level, now),
         created_at=now,
         queued_at=now,
     )
@@ -211,6 +204,12 @@ def ask(
     answer = view(principal, request)
     db.session.commit()
     return answer
+
+
+def locked(principal: Principal, request_id: str) -> HelpRequest:
+    """The request, its row locked for a change, if the caller may see it."""
+    query = select(HelpRequest).where(HelpRequest.id == request_id).with_for_update()
+    return policy.help_request_for(principal, db.session.scalar(query))
 
 
 def get(principal: Principal, request_id: str) -> HelpRequestView:
@@ -269,15 +268,13 @@ def reply(
     upload_id: str | None = None,
 ) -> ReplyView:
     """One more turn in the thread, from the child or from the helper holding the request."""
-    locked = select(HelpRequest).where(HelpRequest.id == request_id).with_for_update()
-    request = policy.help_request_for(principal, db.session.scalar(locked))
+    request = locked(principal, request_id)
     from_child = principal.child is not None
     if not from_child and not policy.holds(principal, request):
         raise Conflict("Claim this request before you answer it.")
     if request.status == HelpStatus.RESOLVED:
         raise Conflict("This conversation is closed; ask for help again and a helper will answer.")
-    text = _clean_text(text)
-    if text is None and audio is None and upload_id is None:
+    if not text and audio is None and upload_id is None:
         raise Invalid("Write 'text' or attach 'audio'.", {"text": ["Required."]})
     now = utcnow()
     row = HelpReply(
@@ -317,8 +314,11 @@ def _rescreen(request: HelpRequest, text: str | None) -> None:
     request.risk_terms = list(dict.fromkeys([*request.risk_terms, *found]))
     if request.priority != triage.CRITICAL:
         request.priority = triage.CRITICAL
-        aging = timedelta(seconds=current_settings().help_aging_seconds)
-        request.rank_at = triage.rank_at(triage.CRITICAL, request.created_at, aging)
+        request.rank_at = _rank_at(triage.CRITICAL, request.created_at)
+
+
+def _rank_at(level: int, asked_at: datetime) -> datetime:
+    return triage.rank_at(level, asked_at, timedelta(seconds=current_settings().help_aging_seconds))
 
 
 def audio(
