@@ -59,8 +59,11 @@ def enqueue(name: str, *args: str) -> None:
 
 
 def wake(topic: str) -> None:
-    """Publish ``topic`` on the event bus after the current transaction commits."""
-    _pending().append((None, (topic,)))
+    """Publish ``topic`` on the event bus after the current transaction commits (once, however
+    many changes in the transaction asked for it: one look at the database answers them all)."""
+    pending = _pending()
+    if (None, (topic,)) not in pending:
+        pending.append((None, (topic,)))
 
 
 def _pending() -> list[tuple[str | None, tuple[str, ...]]]:
