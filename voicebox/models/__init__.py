@@ -14,7 +14,19 @@ from voicebox.models.helpdesk import (
     Volunteer,
     WaitingFor,
 )
-from voicebox.models.message import Delivery, Direction, Kind, Message, MessageStatus
+from voicebox.models.library import (
+    BoxAssignment,
+    BoxItem,
+    ChildGroup,
+    Curatorship,
+    GroupKind,
+    GroupMember,
+    Organisation,
+    Series,
+    StoryBox,
+)
+from voicebox.models.message import Delivery, Direction, Kind, Message, MessageStatus, StoryCategory
+from voicebox.models.schedule import Schedule, Source
 from voicebox.models.token import AuthToken
 from voicebox.models.upload import Upload, UploadChunk
 from voicebox.models.user import Role, User, UserStatus
@@ -31,6 +43,18 @@ __all__ = [
     "Volunteer",
     "WaitingFor",
     "AuthToken",
+    "BoxAssignment",
+    "BoxItem",
+    "ChildGroup",
+    "Curatorship",
+    "GroupKind",
+    "GroupMember",
+    "Organisation",
+    "Schedule",
+    "Series",
+    "Source",
+    "StoryBox",
+    "StoryCategory",
     "Child",
     "Consent",
     "Delivery",

@@ -32,6 +32,9 @@ class Child(db.Model):
     last_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     quiet_since: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     nudged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Quiet hours in minutes after local midnight (the window may cross midnight); None: none.
+    quiet_start: Mapped[int | None] = mapped_column(Integer)
+    quiet_end: Mapped[int | None] = mapped_column(Integer)
 
 
 class Guardianship(db.Model):

@@ -4,7 +4,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from voicebox.clock import utcnow
@@ -22,6 +22,8 @@ class Direction(StrEnum):
     TO_GUARDIANS = "to_guardians"  # from a child's device to every guardian of the child
     # A recording in a help request's thread: no inbox, and never shown to the guardians.
     HELP_THREAD = "help_thread"
+    # A story in an organisation's library: no recipient; a box brings a copy to each child.
+    LIBRARY = "library"
 
 
 class MessageStatus(StrEnum):
@@ -30,6 +32,19 @@ class MessageStatus(StrEnum):
     DELIVERED = "delivered"
     PLAYED = "played"
     FAILED = "failed"
+    READY = "ready"  # a library story, transcoded, ready to be given to children
+    CANCELLED = "cancelled"  # a library story's copy a guardian cancelled before it arrived
+
+
+class StoryCategory(StrEnum):
+    BEDTIME = "bedtime"
+    FAIRY_TALE = "fairy_tale"
+    FOLK_TALE = "folk_tale"
+    SCIENCE = "science"
+    HISTORY = "history"
+    POETRY = "poetry"
+    FAMILY = "family"
+    OTHER = "other"
 
 
 class Message(db.Model):
@@ -40,12 +55,20 @@ class Message(db.Model):
         Index("ix_messages_sender_user_id_created_at", "sender_user_id", "created_at", "id"),
         Index("ix_messages_child_id_direction_created_at", "child_id", "direction", "created_at", "id"),
         Index("ix_messages_status_lease_expires_at", "status", "lease_expires_at"),
+        Index("ix_messages_series_id_episode", "series_id", "episode"),
+        Index("ix_messages_org_id_created_at", "org_id", "created_at", "id"),
+        # One copy of a library story per child: a box never brings the same story twice.
+        UniqueConstraint("source_id", "child_id", name="uq_messages_source_id_child_id"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     kind: Mapped[str] = mapped_column(String(16))
     title: Mapped[str | None] = mapped_column(String(120))
-    child_id: Mapped[str] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"))
+    # None only for a library story, which belongs to ``org_id`` instead.
+    child_id: Mapped[str | None] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"))
+    org_id: Mapped[str | None] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    # A child's copy of a library story: shares its renditions, owns no blob.
+    source_id: Mapped[str | None] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), index=True)
     direction: Mapped[str] = mapped_column(String(16))
     sender_user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     sender_device_id: Mapped[str | None] = mapped_column(ForeignKey("devices.id", ondelete="SET NULL"))
@@ -69,6 +92,18 @@ class Message(db.Model):
     deliver_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     played_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A non-urgent delivery to a child waits out the child's quiet hours.
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A story that waits for the child's schedule instead of being delivered when ready.
+    queued: Mapped[bool] = mapped_column(Boolean, default=False)
+    # What a story is, for the library's filters.
+    cover_text: Mapped[str | None] = mapped_column(String(500))
+    category: Mapped[str | None] = mapped_column(String(24))
+    language: Mapped[str | None] = mapped_column(String(16))
+    age_min: Mapped[int | None] = mapped_column(Integer)
+    age_max: Mapped[int | None] = mapped_column(Integer)
+    series_id: Mapped[str | None] = mapped_column(ForeignKey("series.id", ondelete="SET NULL"))
+    episode: Mapped[int | None] = mapped_column(Integer)
 
 
 class Delivery(db.Model):
@@ -83,6 +118,7 @@ class Delivery(db.Model):
         Index("ix_deliveries_child_id_delivered_at", "child_id", "delivered_at", "id"),
         Index("ix_deliveries_user_id_delivered_at", "user_id", "delivered_at", "id"),
         Index("ix_deliveries_delivered_at_due_at", "delivered_at", "due_at"),
+        Index("ix_deliveries_schedule_id", "schedule_id"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
@@ -94,3 +130,5 @@ class Delivery(db.Model):
     notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     position_ms: Mapped[int] = mapped_column(Integer, default=0)
     played_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The schedule that planned this delivery, if one did.
+    schedule_id: Mapped[str | None] = mapped_column(ForeignKey("schedules.id", ondelete="SET NULL"))
