@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,13 @@ def _choice(choices: tuple[str, ...]) -> Callable[[str], str]:
         return value
 
     return cast
+
+
+def _quiet_window(raw: str) -> str:
+    value = raw.strip().lower()
+    if value != "off" and not re.fullmatch(r"(?:[01]\d|2[0-3]):[0-5]\d-(?:[01]\d|2[0-3]):[0-5]\d", value):
+        raise ValueError(f"expected HH:MM-HH:MM or off, got {raw!r}")
+    return value
 
 
 def _setting(default: Any = None, cast: Callable[[str], Any] = str) -> Any:
@@ -121,6 +129,9 @@ class Settings:
     risk_words_file: str | None = _setting()
     quiet_days: int = _setting(7, _positive_int)
     prompts_file: str | None = _setting()
+    # A new child's quiet hours in their own zone; guardians change them per child.
+    quiet_hours: str = _setting("21:30-07:00", _quiet_window)
+    schedule_lookahead_seconds: int = _setting(600, _positive_int)
     log_level: str = _setting("INFO")
     log_json: bool = _setting(False, _bool)
 

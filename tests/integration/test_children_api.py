@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from tests.conftest import Api
+from tests.conftest import Api, build_app, dispose
 from voicebox.extensions import db
 from voicebox.models import Child, Consent
 
@@ -36,12 +36,54 @@ def test_create_child_records_consent_and_defaults_to_beijing_time(parent: Api, 
     child = response.json
     assert child["display_name"] == "Xiaoming"
     assert child["timezone"] == "Asia/Shanghai"
-    assert set(child) == {"id", "display_name", "birth_year", "timezone"}
+    assert set(child) == {"id", "display_name", "birth_year", "timezone", "quiet_hours"}
     with app.app_context():
         consent = db.session.scalar(select(Consent))
         assert consent.child_id == child["id"] and consent.guardian_id == parent.user["id"]
         assert consent.policy_version == app.config["VOICEBOX_SETTINGS"].consent_policy_version
         assert consent.given_at is not None
+
+
+def test_new_children_get_the_configured_quiet_hours_and_guardians_change_them(
+    parent: Api, register, make_child
+) -> None:
+    child = make_child()
+    assert child["quiet_hours"] is None  # this suite's setting: off
+    changed = parent.patch(
+        f"/children/{child['id']}",
+        json={"quiet_hours": {"start": "21:00", "end": "06:30"}, "timezone": "Europe/London"},
+    )
+    assert changed.status_code == 200, changed.json
+    assert changed.json["quiet_hours"] == {"start": "21:00", "end": "06:30"}
+    assert changed.json["timezone"] == "Europe/London"
+    for bad in (
+        {"quiet_hours": {"start": "25:00", "end": "06:30"}},
+        {"quiet_hours": {"start": "21:00"}},
+        {"timezone": "Mars/Olympus"},
+    ):
+        response = parent.patch(f"/children/{child['id']}", json=bad)
+        assert response.status_code == 422, bad
+    assert parent.get(f"/children/{child['id']}").json["quiet_hours"] == {"start": "21:00", "end": "06:30"}
+    assert parent.patch(f"/children/{child['id']}", json={"quiet_hours": None}).json["quiet_hours"] is None
+    stranger = register("parent", "Stranger")
+    assert stranger.patch(f"/children/{child['id']}", json={"quiet_hours": None}).status_code == 404
+
+
+def test_the_default_quiet_hours_come_from_the_setting(embedded_env: dict, tmp_path) -> None:
+    app = build_app({**embedded_env, "VOICEBOX_DATA_DIR": str(tmp_path)}, VOICEBOX_QUIET_HOURS="21:30-07:00")
+    try:
+        client = Api(app.test_client())
+        session = client.post(
+            "/auth/register",
+            {"phone": "+8613800000077", "password": "correct horse", "display_name": "Ma", "role": "parent"},
+        ).json
+        parent = Api(app.test_client(), session["token"])
+        child = parent.post(
+            "/children", {"display_name": "Xiaoming", "birth_year": 2018, "guardian_consent": True}
+        )
+        assert child.json["quiet_hours"] == {"start": "21:30", "end": "07:00"}
+    finally:
+        dispose(app)
 
 
 def test_child_fields_are_validated(parent: Api) -> None:

@@ -58,6 +58,11 @@ def test_production_refuses_missing_or_development_secrets(change: dict, named: 
         Settings.from_env(env, env_file=None)
 
 
+def test_quiet_hours_default_to_the_evening_and_can_be_off() -> None:
+    assert Settings.from_env({}, env_file=None).quiet_hours == "21:30-07:00"
+    assert Settings.from_env({"VOICEBOX_QUIET_HOURS": "OFF"}, env_file=None).quiet_hours == "off"
+
+
 @pytest.mark.parametrize(
     ("name", "value"),
     [
@@ -67,6 +72,8 @@ def test_production_refuses_missing_or_development_secrets(change: dict, named: 
         ("VOICEBOX_RATELIMIT_ENABLED", "maybe"),
         ("VOICEBOX_STORAGE_BACKEND", "ftp"),
         ("VOICEBOX_NO_SUCH_SETTING", "1"),
+        ("VOICEBOX_QUIET_HOURS", "21:30"),
+        ("VOICEBOX_QUIET_HOURS", "25:00-07:00"),
     ],
 )
 def test_bad_values_name_the_variable(name: str, value: str) -> None:

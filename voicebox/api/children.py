@@ -37,6 +37,25 @@ def list_children() -> dict:
     return {"items": families.list_children(current_principal()), "next_cursor": None}
 
 
+class QuietHoursSchema(Schema):
+    start = fields.String(required=True, validate=validate.Regexp(r"^\d\d:\d\d$"))
+    end = fields.String(required=True, validate=validate.Regexp(r"^\d\d:\d\d$"))
+
+
+class ChildChangeSchema(Schema):
+    timezone = fields.String(validate=validate.Length(min=1, max=64))
+    quiet_hours = fields.Nested(QuietHoursSchema, allow_none=True)
+
+
+@blp.route("/<id:child_id>", methods=["PATCH"])
+@authenticated()
+@blp.arguments(ChildChangeSchema)
+@blp.response(200, ChildSchema)
+def update_child(body: dict, child_id: str) -> Child:
+    """Change a child's time zone or quiet hours (null: none); a guardian only"""
+    return families.update_child(current_principal(), child_id, **body)
+
+
 @blp.route("/<id:child_id>", methods=["GET"])
 @authenticated()
 @blp.response(200, ChildSchema)

@@ -15,9 +15,17 @@ from voicebox.errors import Conflict, Gone, Invalid, NotFound
 from voicebox.extensions import current_settings, db
 from voicebox.models import Child, Consent, GuardianInvite, Guardianship, Relation, Role, User
 from voicebox.services import policy
+from voicebox.services.local_times import parse_hhmm
 from voicebox.services.tokens import Principal, hash_secret
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+
+class Unset:
+    """An optional field the caller left out, as opposed to one set to null."""
+
+
+UNSET = Unset()
 OLDEST_CHILD_AGE = 18
 # Read aloud over a phone call to a grandparent: no 0/O or 1/I/L to confuse.
 INVITE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -86,10 +94,46 @@ def create_child(
         birth_year=birth_year,
         timezone=_check_timezone(timezone or DEFAULT_TIMEZONE),
     )
+    child.quiet_start, child.quiet_end = default_quiet_hours()
     db.session.add(child)
     db.session.flush()
     db.session.add(Guardianship(child_id=child.id, user_id=principal.user.id, relation=Relation.PARENT))  # type: ignore[union-attr]
     _record_consent(child.id, principal.user.id)  # type: ignore[union-attr]
+    db.session.commit()
+    return child
+
+
+def default_quiet_hours() -> tuple[int | None, int | None]:
+    window = current_settings().quiet_hours
+    if window == "off":
+        return None, None
+    start, end = window.split("-")
+    return parse_hhmm(start), parse_hhmm(end)
+
+
+def update_child(
+    principal: Principal,
+    child_id: str,
+    timezone: str | None = None,
+    quiet_hours: dict[str, str] | None | Unset = UNSET,
+) -> Child:
+    """Change a child's zone or quiet hours (None: no quiet hours). Deliveries already planned
+    keep their times; the guardian can move them one by one."""
+    child = policy.guarded_child(principal, child_id)
+    if timezone is not None:
+        child.timezone = _check_timezone(timezone)
+    if quiet_hours is None:
+        child.quiet_start = child.quiet_end = None
+    elif not isinstance(quiet_hours, Unset):
+        try:
+            child.quiet_start, child.quiet_end = (
+                parse_hhmm(quiet_hours["start"]),
+                parse_hhmm(quiet_hours["end"]),
+            )
+        except ValueError:
+            raise Invalid(
+                "Quiet hours are two HH:MM times.", {"quiet_hours": ["Use HH:MM, e.g. 21:30."]}
+            ) from None
     db.session.commit()
     return child
 
