@@ -7,23 +7,40 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from voicebox.api.bodies import recording_form, recording_form_doc
-from voicebox.api.schemas import AudioQuerySchema, MessageSchema, StrictBoolean, Text, Timestamp
+from voicebox.api.schemas import (
+    AudioQuerySchema,
+    FormBoolean,
+    MessageSchema,
+    StoryFieldsSchema,
+    StrictBoolean,
+    Text,
+    Timestamp,
+    story_details,
+)
 from voicebox.api.security import authenticated, current_principal
 from voicebox.api.streaming import audio_response
 from voicebox.errors import Invalid
 from voicebox.models import Kind
-from voicebox.services import messaging
+from voicebox.services import messaging, schedules
 from voicebox.services.messaging import MessageView
 
 blp = Blueprint("messages", __name__, url_prefix="/api/v1/messages", description="Messages and stories")
 
 
-class NewMessageSchema(Schema):
+class NewMessageSchema(StoryFieldsSchema):
     to = fields.String(required=True, validate=validate.Length(min=1, max=64))
     kind = fields.String(load_default=Kind.MESSAGE, validate=validate.OneOf([k.value for k in Kind]))
     title = Text(120)
     deliver_at = Timestamp()
     upload_id = fields.String(validate=validate.Length(min=1, max=64))
+    urgent = FormBoolean(load_default=False, metadata={"description": "deliver even in quiet hours"})
+    queue = FormBoolean(
+        load_default=False, metadata={"description": "a story that waits for the child's schedule"}
+    )
+
+
+class RescheduleSchema(Schema):
+    deliver_at = Timestamp(required=True)
 
 
 class PlaySchema(Schema):
@@ -46,7 +63,7 @@ def send_message() -> MessageView:
     key = request.headers.get("Idempotency-Key")
     if key is not None and not 1 <= len(key) <= 255:
         raise Invalid("Idempotency-Key must be 1 to 255 characters.")
-    return messaging.send(current_principal(), idempotency_key=key, **body)
+    return messaging.send(current_principal(), idempotency_key=key, story=story_details(body), **body)
 
 
 @blp.route("/<id:message_id>", methods=["GET"])
@@ -57,11 +74,21 @@ def get_message(message_id: str) -> MessageView:
     return messaging.get(current_principal(), message_id)
 
 
+@blp.route("/<id:message_id>", methods=["PATCH"])
+@authenticated()
+@blp.arguments(RescheduleSchema)
+@blp.response(200, MessageSchema)
+def reschedule_message(body: dict, message_id: str) -> MessageView:
+    """Move a message that has not reached the child yet to another time (sender or guardian)"""
+    return schedules.reschedule(current_principal(), message_id, body["deliver_at"])
+
+
 @blp.route("/<id:message_id>", methods=["DELETE"])
 @authenticated()
 @blp.response(204)
 def delete_message(message_id: str) -> None:
-    """Delete a message: its sender until delivered, a guardian of the child at any time"""
+    """Delete a message: its sender until delivered, a guardian of the child at any time (a
+    library story's copy not yet delivered is cancelled, so its schedule skips it)"""
     messaging.delete(current_principal(), message_id)
 
 

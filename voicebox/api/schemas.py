@@ -7,7 +7,10 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from voicebox.models import StoryCategory
+from voicebox.services.local_times import format_hhmm
 from voicebox.services.paging import DEFAULT_LIMIT
+from voicebox.services.story_details import StoryDetails
 
 
 class Timestamp(fields.DateTime):
@@ -85,6 +88,20 @@ class ChildSchema(Schema):
     display_name = fields.String()
     birth_year = fields.Integer()
     timezone = fields.String()
+    quiet_hours = fields.Method(
+        "_quiet_hours",
+        metadata={
+            "type": "object",
+            "nullable": True,
+            "description": "local HH:MM start and end; non-urgent deliveries wait for the end",
+            "properties": {"start": {"type": "string"}, "end": {"type": "string"}},
+        },
+    )
+
+    def _quiet_hours(self, child: Any) -> dict[str, str] | None:
+        if child.quiet_start is None or child.quiet_end is None:
+            return None
+        return {"start": format_hhmm(child.quiet_start), "end": format_hhmm(child.quiet_end)}
 
 
 class DeviceSchema(Schema):
@@ -152,6 +169,29 @@ class Renditions(fields.Raw):
         )
 
 
+class StoryFieldsSchema(Schema):
+    """A story's description, as a sender gives it (form fields or JSON)."""
+
+    cover_text = Prose(500)
+    category = fields.String(validate=validate.OneOf([c.value for c in StoryCategory]))
+    language = fields.String(
+        validate=validate.Regexp(
+            r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", error="Use a language tag, e.g. zh or zh-yue."
+        )
+    )
+    age_min = fields.Integer(validate=validate.Range(min=0, max=18))
+    age_max = fields.Integer(validate=validate.Range(min=0, max=18))
+    series_id = fields.String(validate=validate.Length(min=1, max=64))
+    episode = fields.Integer(validate=validate.Range(min=1, max=10_000))
+
+
+def story_details(body: dict) -> StoryDetails:
+    """Take a story's description out of a loaded body."""
+    return StoryDetails(
+        **{name: body.pop(name) for name in StoryFieldsSchema._declared_fields if name in body}
+    )
+
+
 class PartySchema(Schema):
     id = fields.String()
     display_name = fields.String()
@@ -162,10 +202,23 @@ class FailureSchema(Schema):
     detail = fields.String()
 
 
+class StorySchema(Schema):
+    cover_text = fields.String(allow_none=True)
+    category = fields.String(allow_none=True, metadata={"enum": [c.value for c in StoryCategory]})
+    language = fields.String(allow_none=True)
+    age_min = fields.Integer(allow_none=True)
+    age_max = fields.Integer(allow_none=True)
+    series_id = fields.String(allow_none=True)
+    episode = fields.Integer(allow_none=True)
+
+
 class MessageSchema(Schema):
     id = fields.String()
     kind = fields.String()
     title = fields.String(allow_none=True)
+    story = fields.Nested(StorySchema, allow_none=True, metadata={"description": "null for a message"})
+    urgent = fields.Boolean()
+    queued = fields.Boolean(metadata={"description": "a story waiting for the child's schedule"})
     sender = fields.Nested(PartySchema)
     recipient = fields.Nested(PartySchema)
     status = fields.String()

@@ -13,12 +13,13 @@ from sqlalchemy.exc import IntegrityError
 
 from voicebox import jobs
 from voicebox.clock import utcnow
-from voicebox.errors import Conflict, Invalid, NotFound, TooLarge
+from voicebox.errors import Conflict, DomainError, Invalid, NotFound, TooLarge
 from voicebox.extensions import current_blob_store, current_settings, db
-from voicebox.models import Child, Delivery, Direction, Kind, Message, MessageStatus, Role, User
+from voicebox.models import Child, Delivery, Direction, Kind, Message, MessageStatus, Organisation, Role, User
 from voicebox.models.base import new_id
-from voicebox.services import policy, uploads
+from voicebox.services import paging, policy, uploads
 from voicebox.services.blobs import BlobStream
+from voicebox.services.story_details import StoryDetails, describe
 from voicebox.services.tokens import Principal
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 GUARDIANS = "guardians"
 LATEST_DELIVERY = timedelta(days=366)
 UNDELIVERED = (MessageStatus.PROCESSING, MessageStatus.SCHEDULED, MessageStatus.FAILED)
+NO_DETAILS = StoryDetails()
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,15 @@ class MessageView:
     def renditions(self) -> list[dict[str, Any]]:
         return [{k: r[k] for k in ("format", "bitrate", "bytes")} for r in (self.message.renditions or [])]
 
+    @property
+    def story(self) -> dict[str, Any] | None:
+        if self.message.kind != Kind.STORY:
+            return None
+        return {name: getattr(self.message, name) for name in STORY_FIELDS}
+
+
+STORY_FIELDS = ("cover_text", "category", "language", "age_min", "age_max", "series_id", "episode")
+
 
 # What a MessageView reads of a message.
 VIEW_COLUMNS = (
@@ -78,6 +89,11 @@ VIEW_COLUMNS = (
     Message.deliver_at,
     Message.delivered_at,
     Message.played_at,
+    Message.urgent,
+    Message.queued,
+    Message.org_id,
+    Message.source_id,
+    *(getattr(Message, name) for name in STORY_FIELDS),
 )
 
 
@@ -111,8 +127,9 @@ def _idempotency_hash(principal: Principal, key: str) -> str:
 
 
 def view(message: Any, child: Party, sender_user: Party | None, position_ms: int | None) -> MessageView:
-    """The caller's view of ``message`` (a Message or a VIEW_COLUMNS row) of ``child``'s family."""
-    if message.direction == Direction.TO_CHILD:
+    """The caller's view of ``message`` (a Message or a VIEW_COLUMNS row) of ``child``'s family;
+    a library story's ``child`` is its organisation, and so is a copy's sender."""
+    if message.direction in (Direction.TO_CHILD, Direction.LIBRARY):
         return MessageView(message, sender_user or Party("", ""), child, position_ms)
     return MessageView(message, child, Party(GUARDIANS, f"{child.display_name}'s family"), position_ms)
 
@@ -123,16 +140,22 @@ def _my_delivery(principal: Principal, message_id: str) -> Delivery | None:
     )
 
 
-def _view_for(principal: Principal, message: Message) -> MessageView:
-    child = db.session.get_one(Child, message.child_id)
-    sender = db.session.get(User, message.sender_user_id) if message.sender_user_id else None
+def view_for(principal: Principal, message: Message) -> MessageView:
+    org = db.session.get(Organisation, message.org_id) if message.org_id else None
+    if message.child_id is None:
+        recipient = Party(org.id, org.name)  # type: ignore[union-attr]
+    else:
+        child = db.session.get_one(Child, message.child_id)
+        recipient = Party(child.id, child.display_name)
+    if org is not None and message.child_id is not None:
+        sender: Party | None = Party(org.id, org.name)  # a library story's copy: from its organisation
+    elif message.sender_user_id:
+        user = db.session.get_one(User, message.sender_user_id)
+        sender = Party(user.id, user.display_name)
+    else:
+        sender = None
     mine = _my_delivery(principal, message.id)
-    return view(
-        message,
-        Party(child.id, child.display_name),
-        Party(sender.id, sender.display_name) if sender else None,
-        mine.position_ms if mine else None,
-    )
+    return view(message, recipient, sender, mine.position_ms if mine else None)
 
 
 def _recipient(principal: Principal, to: str) -> tuple[str, Direction]:
@@ -144,7 +167,7 @@ def _recipient(principal: Principal, to: str) -> tuple[str, Direction]:
     return policy.guarded_child(principal, to).id, Direction.TO_CHILD
 
 
-def _check_deliver_at(deliver_at: datetime | None) -> None:
+def check_deliver_at(deliver_at: datetime | None) -> None:
     if deliver_at is not None and deliver_at > utcnow() + LATEST_DELIVERY:
         raise Invalid("Deliveries can be scheduled up to a year ahead.", {"deliver_at": ["Too far ahead."]})
 
@@ -159,32 +182,88 @@ def send(
     audio: BinaryIO | None = None,
     upload_id: str | None = None,
     idempotency_key: str | None = None,
+    urgent: bool = False,
+    queue: bool = False,
+    story: StoryDetails = NO_DETAILS,
 ) -> MessageView:
-    """Store the recording and queue its transcode; a repeated Idempotency-Key returns the first."""
+    """Store the recording and queue its transcode; a repeated Idempotency-Key returns the first.
+
+    ``queue``: a guardian's story waits for the child's schedule instead of a time of its own.
+    """
     child_id, direction = _recipient(principal, to)
-    _check_deliver_at(deliver_at)
+    check_deliver_at(deliver_at)
+    if queue and (direction != Direction.TO_CHILD or kind != Kind.STORY or deliver_at is not None):
+        raise Invalid(
+            "Only a guardian's story without a deliver_at can wait in the queue.", {"queue": ["Not here."]}
+        )
     key_hash = _idempotency_hash(principal, idempotency_key) if idempotency_key else None
     if key_hash is not None:
         existing = db.session.scalar(select(Message).where(Message.idempotency_key == key_hash))
         if existing is not None:
-            return _view_for(principal, existing)
+            return view_for(principal, existing)
     message = _new_recording(principal, child_id, direction, kind, audio, upload_id)
     message.title, message.deliver_at, message.idempotency_key = title, deliver_at, key_hash
+    message.urgent, message.queued = urgent, queue
+    try:
+        describe(message, story, {"child_id": child_id})
+    except DomainError:
+        _forget_original(message, upload_id)
+        raise
     db.session.add(message)
     try:
         db.session.flush()
     except IntegrityError:
         # Another request with the same Idempotency-Key won the race: answer with its message.
         db.session.rollback()
-        if upload_id is None:
-            current_blob_store().delete(message.original_key)
+        _forget_original(message, upload_id)
         existing = db.session.scalar(select(Message).where(Message.idempotency_key == key_hash))
         if existing is None:
             raise
-        return _view_for(principal, existing)
+        return view_for(principal, existing)
     jobs.enqueue(jobs.TRANSCODE, message.id)
     db.session.commit()
-    return _view_for(principal, message)
+    return view_for(principal, message)
+
+
+def send_to_library(
+    principal: Principal,
+    org_id: str,
+    *,
+    title: str | None = None,
+    audio: BinaryIO | None = None,
+    upload_id: str | None = None,
+    story: StoryDetails = NO_DETAILS,
+) -> MessageView:
+    """A curator's story for the organisation's library; ``ready`` once transcoded."""
+    org = policy.curated_org(principal, org_id)
+    message = _new_recording(principal, None, Direction.LIBRARY, Kind.STORY, audio, upload_id)
+    message.title, message.org_id = title, org.id
+    try:
+        describe(message, story, {"org_id": org.id})
+    except DomainError:
+        _forget_original(message, upload_id)
+        raise
+    db.session.add(message)
+    jobs.enqueue(jobs.TRANSCODE, message.id)
+    db.session.commit()
+    return view_for(principal, message)
+
+
+def library_of(principal: Principal, org_id: str, cursor: str | None, limit: int) -> paging.Page:
+    """An organisation's library stories, newest first (its curators)."""
+    org = policy.curated_org(principal, org_id)
+    query = select(Message).where(Message.org_id == org.id, Message.direction == Direction.LIBRARY)
+    rows, last = paging.newest_first(query, Message.created_at, Message.id, cursor, limit)
+    items = [view(row.Message, Party(org.id, org.name), None, None) for row in rows]
+    return paging.Page(
+        items, paging.encode_cursor(last.Message.created_at, last.Message.id) if last else None
+    )
+
+
+def _forget_original(message: Message, upload_id: str | None) -> None:
+    """A recording that will not become a message: its stored original is only space now."""
+    if upload_id is None:
+        current_blob_store().delete(message.original_key)
 
 
 def help_recording(
@@ -200,7 +279,7 @@ def help_recording(
 
 def _new_recording(
     principal: Principal,
-    child_id: str,
+    child_id: str | None,
     direction: Direction,
     kind: str,
     audio: BinaryIO | None,
@@ -242,7 +321,7 @@ def _store_original(message_id: str, audio: BinaryIO) -> tuple[str, int]:
 
 def get(principal: Principal, message_id: str) -> MessageView:
     message = policy.message_for(principal, db.session.get(Message, message_id))
-    return _view_for(principal, message)
+    return view_for(principal, message)
 
 
 def delete(principal: Principal, message_id: str) -> None:
@@ -256,6 +335,13 @@ def delete(principal: Principal, message_id: str) -> None:
             raise NotFound("No such message.")
         if message.status not in UNDELIVERED:
             raise Conflict("This message was already delivered; ask a guardian to delete it.")
+    if message.source_id is not None and message.status == MessageStatus.SCHEDULED:
+        # A library story's copy stays, cancelled, so its schedule does not bring it again.
+        for row in db.session.scalars(select(Delivery).where(Delivery.message_id == message.id)):
+            db.session.delete(row)
+        message.status = MessageStatus.CANCELLED
+        db.session.commit()
+        return
     keys = blob_keys(message)
     db.session.delete(message)
     db.session.commit()
@@ -263,6 +349,9 @@ def delete(principal: Principal, message_id: str) -> None:
 
 
 def blob_keys(message: Message) -> list[str]:
+    """The blobs that go with the message; a library story's copy shares its story's."""
+    if message.source_id is not None:
+        return []
     return [message.original_key, *(r["key"] for r in message.renditions or [])]
 
 

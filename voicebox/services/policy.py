@@ -12,11 +12,13 @@ from voicebox.errors import Forbidden, NotFound
 from voicebox.extensions import db
 from voicebox.models import (
     Child,
+    Curatorship,
     Direction,
     Guardianship,
     HelpRequest,
     HelpStatus,
     Message,
+    Organisation,
     Role,
     Upload,
     UserStatus,
@@ -49,19 +51,57 @@ def is_guardian(principal: Principal, child_id: str) -> bool:
     return db.session.get(Guardianship, (child_id, principal.user.id)) is not None
 
 
+def child_for(principal: Principal, child_id: str) -> Child:
+    """The child, for their own device or one of their guardians; NotFound for anyone else."""
+    if principal.child is not None and principal.child.id == child_id:
+        return principal.child
+    return guarded_child(principal, child_id)
+
+
 def message_for(principal: Principal, message: Message | None) -> Message:
     """The message, if the caller is in its family: the child's devices or their guardians.
 
     A child's own device sees what was sent to the child and what the child sent; a guardian
-    sees all of their child's messages (they may delete any of them). Anyone else: NotFound.
+    sees all of their child's messages (they may delete any of them). A library story is its
+    organisation's curators' (a child hears their own copy). Anyone else: NotFound.
     Recordings in a help request's thread are never messages here: see ``help_request_for``.
     """
-    if message is not None and message.direction != Direction.HELP_THREAD:
+    if message is not None and message.direction == Direction.LIBRARY:
+        if curates(principal, message.org_id):  # type: ignore[arg-type]
+            return message
+    elif message is not None and message.direction != Direction.HELP_THREAD:
         if principal.child is not None and principal.child.id == message.child_id:
             return message
-        if is_guardian(principal, message.child_id):
+        if is_guardian(principal, message.child_id):  # type: ignore[arg-type]
             return message
     raise NotFound("No such message.")
+
+
+def curates(principal: Principal, org_id: str) -> bool:
+    """An admin, or a curator of this organisation."""
+    if principal.user is None:
+        return False
+    if principal.user.role == Role.ADMIN:
+        return True
+    return db.session.get(Curatorship, (org_id, principal.user.id)) is not None
+
+
+def curated_org(principal: Principal, org_id: str) -> Organisation:
+    """The organisation, for its curators and admins; NotFound for anyone else."""
+    org = db.session.get(Organisation, org_id)
+    if org is None or not curates(principal, org.id):
+        raise NotFound("No such organisation.")
+    return org
+
+
+def is_curator(principal: Principal) -> bool:
+    """A curator of any organisation."""
+    if principal.user is None:
+        return False
+    return (
+        db.session.scalar(select(Curatorship.org_id).where(Curatorship.user_id == principal.user.id).limit(1))
+        is not None
+    )
 
 
 def upload_for(principal: Principal, upload: Upload | None) -> Upload:

@@ -20,8 +20,9 @@ from flask import current_app
 from sqlalchemy import or_, select, update
 
 from voicebox.clock import age, utcnow
+from voicebox.errors import Forbidden
 from voicebox.extensions import current_settings, db
-from voicebox.models import Child, Guardianship, Role
+from voicebox.models import Child, ChildGroup, Curatorship, GroupMember, Guardianship, Role
 from voicebox.notify import Notifier
 from voicebox.services import paging, policy
 from voicebox.services.tokens import Principal
@@ -78,10 +79,20 @@ class QuietChild:
 def quiet_children(
     principal: Principal, cursor: str | None, limit: int = paging.DEFAULT_LIMIT
 ) -> paging.Page:
-    """Children quiet for the set number of days, longest first (supervisors and admins)."""
-    policy.require_role(principal, Role.SUPERVISOR, Role.ADMIN)
-    now = utcnow()
+    """Children quiet for the set number of days, longest first: every child for supervisors
+    and admins; for a curator, the children in their organisations' groups."""
     query = select(Child).where(Child.quiet_since <= _quiet_cutoff())
+    if principal.role not in (Role.SUPERVISOR, Role.ADMIN):
+        if not policy.is_curator(principal):
+            raise Forbidden("Only supervisors, admins and curators can see quiet children.")
+        theirs = (
+            select(GroupMember.child_id)
+            .join(ChildGroup, ChildGroup.id == GroupMember.group_id)
+            .join(Curatorship, Curatorship.org_id == ChildGroup.org_id)
+            .where(Curatorship.user_id == principal.user.id)  # type: ignore[union-attr]
+        )
+        query = query.where(Child.id.in_(theirs))
+    now = utcnow()
     rows, last = paging.oldest_first(query, Child.quiet_since, Child.id, cursor, limit)
     items = [
         QuietChild(

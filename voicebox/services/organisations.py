@@ -1,0 +1,241 @@
+"""Organisations and their curators: groups of children, and the story boxes given to them.
+
+Admins create organisations and grant curators. A curator never looks children up: a guardian
+enrols their child in a group with the code the organisation handed out (a class's teacher, a
+village's volunteer), and a box goes to a group, or to one child already in one of the
+organisation's groups.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from voicebox.errors import Conflict, Invalid, NotFound
+from voicebox.extensions import db
+from voicebox.models import (
+    BoxAssignment,
+    BoxItem,
+    ChildGroup,
+    Curatorship,
+    Direction,
+    GroupMember,
+    Message,
+    MessageStatus,
+    Organisation,
+    Role,
+    StoryBox,
+    User,
+)
+from voicebox.services import policy, stories
+from voicebox.services.tokens import Principal
+
+# Read aloud or written on a blackboard: no 0/O or 1/I/L to confuse.
+JOIN_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+JOIN_CODE_LENGTH = 8
+MAX_BOX_ITEMS = 200
+
+
+def create_org(principal: Principal, name: str) -> Organisation:
+    policy.require_role(principal, Role.ADMIN)
+    org = Organisation(name=name)
+    db.session.add(org)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict("An organisation of that name exists already.") from None
+    return org
+
+
+def list_orgs(principal: Principal) -> list[Organisation]:
+    """Every organisation for an admin; a curator's own."""
+    query = select(Organisation).order_by(Organisation.name)
+    if principal.role != Role.ADMIN:
+        mine = select(Curatorship.org_id).where(Curatorship.user_id == principal.user.id)  # type: ignore[union-attr]
+        query = query.where(Organisation.id.in_(mine))
+    return list(db.session.scalars(query))
+
+
+def grant_curator(principal: Principal, org_id: str, user_id: str) -> User:
+    """An admin makes an account (a parent, a volunteer) a curator of the organisation."""
+    policy.require_role(principal, Role.ADMIN)
+    org = policy.curated_org(principal, org_id)
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    if db.session.get(Curatorship, (org.id, user.id)) is None:
+        db.session.add(Curatorship(org_id=org.id, user_id=user.id, granted_by=principal.user.id))  # type: ignore[union-attr]
+        db.session.commit()
+    return user
+
+
+def revoke_curator(principal: Principal, org_id: str, user_id: str) -> None:
+    policy.require_role(principal, Role.ADMIN)
+    org = policy.curated_org(principal, org_id)
+    db.session.execute(
+        delete(Curatorship).where(Curatorship.org_id == org.id, Curatorship.user_id == user_id)
+    )
+    db.session.commit()
+
+
+def create_group(principal: Principal, org_id: str, name: str, kind: str) -> ChildGroup:
+    org = policy.curated_org(principal, org_id)
+    code = "".join(secrets.choice(JOIN_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
+    group = ChildGroup(org_id=org.id, name=name, kind=kind, join_code=code)
+    db.session.add(group)
+    db.session.commit()
+    return group
+
+
+def list_groups(principal: Principal, org_id: str) -> list[ChildGroup]:
+    org = policy.curated_org(principal, org_id)
+    return list(
+        db.session.scalars(select(ChildGroup).where(ChildGroup.org_id == org.id).order_by(ChildGroup.name))
+    )
+
+
+def enrol(principal: Principal, child_id: str, join_code: str) -> ChildGroup:
+    """A guardian puts their child in a group with its join code."""
+    child = policy.guarded_child(principal, child_id)
+    group = db.session.scalar(select(ChildGroup).where(ChildGroup.join_code == join_code.strip().upper()))
+    if group is None:
+        raise Invalid("No group has that code.", {"join_code": ["Unknown code."]})
+    if db.session.get(GroupMember, (group.id, child.id)) is None:
+        db.session.add(GroupMember(group_id=group.id, child_id=child.id))
+        db.session.commit()
+    return group
+
+
+def groups_of(principal: Principal, child_id: str) -> list[ChildGroup]:
+    child = policy.guarded_child(principal, child_id)
+    return list(
+        db.session.scalars(
+            select(ChildGroup)
+            .join(GroupMember, GroupMember.group_id == ChildGroup.id)
+            .where(GroupMember.child_id == child.id)
+            .order_by(ChildGroup.name)
+        )
+    )
+
+
+def leave(principal: Principal, child_id: str, group_id: str) -> None:
+    child = policy.guarded_child(principal, child_id)
+    db.session.execute(
+        delete(GroupMember).where(GroupMember.group_id == group_id, GroupMember.child_id == child.id)
+    )
+    db.session.commit()
+
+
+def _library_stories(org: Organisation, story_ids: list[str]) -> list[str]:
+    if len(story_ids) > MAX_BOX_ITEMS:
+        raise Invalid(f"A box holds at most {MAX_BOX_ITEMS} stories.", {"items": ["Too many."]})
+    if len(set(story_ids)) != len(story_ids):
+        raise Invalid("A story appears in a box once.", {"items": ["Repeated story."]})
+    found = set(
+        db.session.scalars(
+            select(Message.id).where(
+                Message.id.in_(story_ids),
+                Message.org_id == org.id,
+                Message.direction == Direction.LIBRARY,
+                Message.status != MessageStatus.FAILED,
+            )
+        )
+    )
+    missing = [story_id for story_id in story_ids if story_id not in found]
+    if missing:
+        raise Invalid("Some stories are not in this organisation's library.", {"items": missing})
+    return story_ids
+
+
+def create_box(
+    principal: Principal,
+    org_id: str,
+    title: str,
+    description: str | None = None,
+    items: list[str] | None = None,
+) -> stories.BoxView:
+    org = policy.curated_org(principal, org_id)
+    story_ids = _library_stories(org, items or [])
+    box = StoryBox(org_id=org.id, title=title, description=description, created_by=principal.user.id)  # type: ignore[union-attr]
+    db.session.add(box)
+    db.session.flush()
+    db.session.add_all(BoxItem(box_id=box.id, position=n, message_id=sid) for n, sid in enumerate(story_ids))
+    db.session.commit()
+    return stories.box_view(None, box)
+
+
+def _box_for(principal: Principal, box_id: str) -> StoryBox:
+    box = db.session.get(StoryBox, box_id)
+    if box is None or not policy.curates(principal, box.org_id):
+        raise NotFound("No such story box.")
+    return box
+
+
+def get_box(principal: Principal, box_id: str) -> stories.BoxView:
+    return stories.box_view(None, _box_for(principal, box_id))
+
+
+def list_boxes(principal: Principal, org_id: str) -> list[stories.BoxView]:
+    org = policy.curated_org(principal, org_id)
+    boxes = db.session.scalars(
+        select(StoryBox).where(StoryBox.org_id == org.id).order_by(StoryBox.created_at)
+    )
+    return [stories.box_view(None, box) for box in boxes]
+
+
+def set_items(principal: Principal, box_id: str, items: list[str]) -> stories.BoxView:
+    """Replace the box's stories and their order; children keep what they were given."""
+    box = _box_for(principal, box_id)
+    story_ids = _library_stories(db.session.get_one(Organisation, box.org_id), items)
+    db.session.execute(delete(BoxItem).where(BoxItem.box_id == box.id))
+    db.session.add_all(BoxItem(box_id=box.id, position=n, message_id=sid) for n, sid in enumerate(story_ids))
+    db.session.commit()
+    return stories.box_view(None, box)
+
+
+def assign(principal: Principal, box_id: str, group_id: str | None, child_id: str | None) -> BoxAssignment:
+    """Give the box to a group of the organisation, or to a child in one of its groups."""
+    box = _box_for(principal, box_id)
+    if (group_id is None) == (child_id is None):
+        raise Invalid("Give the box to a group or to a child.", {"group_id": ["Give group_id or child_id."]})
+    org_groups = select(ChildGroup.id).where(ChildGroup.org_id == box.org_id)
+    if group_id is not None:
+        known = db.session.scalar(
+            select(ChildGroup.id).where(ChildGroup.id == group_id, ChildGroup.org_id == box.org_id)
+        )
+    else:
+        known = db.session.scalar(
+            select(GroupMember.child_id).where(
+                GroupMember.child_id == child_id, GroupMember.group_id.in_(org_groups)
+            )
+        )
+    if known is None:
+        raise NotFound("No such group or child in this organisation.")
+    assignment = BoxAssignment(box_id=box.id, group_id=group_id, child_id=child_id)
+    db.session.add(assignment)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict("The box was given to them already.") from None
+    return assignment
+
+
+def unassign(principal: Principal, box_id: str, assignment_id: str) -> None:
+    box = _box_for(principal, box_id)
+    db.session.execute(
+        delete(BoxAssignment).where(BoxAssignment.id == assignment_id, BoxAssignment.box_id == box.id)
+    )
+    db.session.commit()
+
+
+def assignments(principal: Principal, box_id: str) -> list[BoxAssignment]:
+    box = _box_for(principal, box_id)
+    return list(
+        db.session.scalars(
+            select(BoxAssignment).where(BoxAssignment.box_id == box.id).order_by(BoxAssignment.created_at)
+        )
+    )

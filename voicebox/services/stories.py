@@ -1,0 +1,263 @@
+"""Stories: what one is (title, cover, ages, category, language, series), and the library a
+child was given: their family's stories and the boxes organisations assigned to them.
+
+A family's story is a message of kind ``story`` to their child. An organisation's story is a
+``library`` recording; a child hears a copy of it (a message to the child that shares the
+story's renditions), made when a schedule brings it or the child takes it from the library.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, and_, or_, select
+
+from voicebox.clock import utcnow
+from voicebox.errors import NotFound
+from voicebox.extensions import db
+from voicebox.models import (
+    BoxAssignment,
+    BoxItem,
+    Child,
+    Direction,
+    GroupMember,
+    Guardianship,
+    Kind,
+    Message,
+    MessageStatus,
+    Organisation,
+    Series,
+    StoryBox,
+)
+from voicebox.services import delivery, paging, policy
+from voicebox.services.tokens import Principal
+
+OLDEST_AGE = 18
+HEARD = (MessageStatus.DELIVERED, MessageStatus.PLAYED)
+
+
+def create_series(
+    principal: Principal, title: str, child_id: str | None = None, org_id: str | None = None
+) -> Series:
+    """A family's series (a guardian of ``child_id``) or an organisation's (its curator)."""
+    if child_id is not None:
+        policy.guarded_child(principal, child_id)
+    else:
+        policy.curated_org(principal, org_id)  # type: ignore[arg-type]
+    series = Series(title=title, child_id=child_id, org_id=org_id, created_by=principal.user.id)  # type: ignore[union-attr]
+    db.session.add(series)
+    db.session.commit()
+    return series
+
+
+def series_for(principal: Principal, series_id: str) -> Series:
+    """A series its family, its curators, or a child given its organisation's stories may see."""
+    series = db.session.get(Series, series_id)
+    if series is not None:
+        if series.child_id is not None and _in_family(principal, series.child_id):
+            return series
+        if series.org_id is not None:
+            if policy.curates(principal, series.org_id):
+                return series
+            if principal.child is not None and series.org_id in given_orgs(principal.child.id):
+                return series
+            if principal.user is not None and any(
+                series.org_id in given_orgs(child_id) for child_id in _guarded_ids(principal)
+            ):
+                return series
+    raise NotFound("No such series.")
+
+
+def _in_family(principal: Principal, child_id: str) -> bool:
+    return (principal.child is not None and principal.child.id == child_id) or policy.is_guardian(
+        principal, child_id
+    )
+
+
+def _guarded_ids(principal: Principal) -> list[str]:
+    return list(
+        db.session.scalars(select(Guardianship.child_id).where(Guardianship.user_id == principal.user.id))
+    )  # type: ignore[union-attr]
+
+
+def episodes(series: Series) -> list[Message]:
+    """The series' stories that can be heard, in episode order."""
+    return list(
+        db.session.scalars(
+            select(Message)
+            .where(Message.series_id == series.id, Message.status != MessageStatus.PROCESSING)
+            .where(Message.status != MessageStatus.FAILED)
+            .order_by(Message.episode)
+        )
+    )
+
+
+def given_boxes(child_id: str) -> Select:
+    """The ids of the boxes given to the child, directly or through a group they are in."""
+    groups = select(GroupMember.group_id).where(GroupMember.child_id == child_id)
+    return select(BoxAssignment.box_id).where(
+        or_(BoxAssignment.child_id == child_id, BoxAssignment.group_id.in_(groups))
+    )
+
+
+def given_orgs(child_id: str) -> set[str]:
+    """The organisations whose boxes reached the child."""
+    return set(db.session.scalars(select(StoryBox.org_id).where(StoryBox.id.in_(given_boxes(child_id)))))
+
+
+@dataclass(frozen=True)
+class LibraryItem:
+    """A story in a child's library: the family's own, or an organisation's."""
+
+    story: Message
+    series_title: str | None
+    organisation: Organisation | None
+    # The message to play: the family story itself, or the child's copy once they have one.
+    message_id: str | None
+    played: bool
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.story, name)
+
+    @property
+    def source(self) -> str:
+        return "library" if self.organisation is not None else "family"
+
+
+def library(
+    principal: Principal,
+    child_id: str,
+    category: str | None = None,
+    age: int | None = None,
+    cursor: str | None = None,
+    limit: int = paging.DEFAULT_LIMIT,
+) -> paging.Page:
+    """The family's delivered stories and the stories of every box the child was given, newest
+    first, filtered by category and by an age inside the story's range."""
+    child = policy.child_for(principal, child_id)
+    boxed = select(BoxItem.message_id).where(BoxItem.box_id.in_(given_boxes(child.id)))
+    family = and_(
+        Message.child_id == child.id,
+        Message.direction == Direction.TO_CHILD,
+        Message.kind == Kind.STORY,
+        Message.source_id.is_(None),
+        Message.status.in_(HEARD),
+    )
+    query = select(Message).where(
+        or_(family, and_(Message.id.in_(boxed), Message.status == MessageStatus.READY))
+    )
+    if category is not None:
+        query = query.where(Message.category == category)
+    if age is not None:
+        query = query.where(
+            or_(Message.age_min.is_(None), Message.age_min <= age),
+            or_(Message.age_max.is_(None), Message.age_max >= age),
+        )
+    rows, last = paging.newest_first(query, Message.created_at, Message.id, cursor, limit)
+    items = _items(child, [row.Message for row in rows])
+    return paging.Page(
+        items, paging.encode_cursor(last.Message.created_at, last.Message.id) if last else None
+    )
+
+
+def _items(child: Child, stories: list[Message]) -> list[LibraryItem]:
+    series = {
+        s.id: s.title
+        for s in db.session.scalars(select(Series).where(Series.id.in_({m.series_id for m in stories})))
+    }
+    orgs = {
+        o.id: o
+        for o in db.session.scalars(
+            select(Organisation).where(Organisation.id.in_({m.org_id for m in stories}))
+        )
+    }
+    copies = {
+        copy.source_id: copy
+        for copy in db.session.scalars(
+            select(Message).where(
+                Message.child_id == child.id, Message.source_id.in_([m.id for m in stories])
+            )
+        )
+    }
+    items = []
+    for story in stories:
+        mine = copies.get(story.id) if story.direction == Direction.LIBRARY else story
+        items.append(
+            LibraryItem(
+                story=story,
+                series_title=series.get(story.series_id),  # type: ignore[arg-type]
+                organisation=orgs.get(story.org_id),  # type: ignore[arg-type]
+                message_id=mine.id if mine is not None and mine.status != MessageStatus.CANCELLED else None,
+                played=mine is not None and mine.played_at is not None,
+            )
+        )
+    return items
+
+
+@dataclass(frozen=True)
+class BoxView:
+    box: StoryBox
+    organisation: Organisation
+    items: list[LibraryItem]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.box, name)
+
+
+def boxes(principal: Principal, child_id: str) -> list[BoxView]:
+    """The boxes given to the child, each with its stories in order."""
+    child = policy.child_for(principal, child_id)
+    found = db.session.scalars(
+        select(StoryBox)
+        .where(StoryBox.id.in_(given_boxes(child.id)))
+        .order_by(StoryBox.created_at, StoryBox.id)
+    )
+    return [box_view(child, box) for box in found]
+
+
+def box_view(child: Child | None, box: StoryBox) -> BoxView:
+    """The box with its stories in order: all of them for its curators (``child`` None), the
+    ones ready to hear for a child."""
+    query = (
+        select(Message)
+        .join(BoxItem, BoxItem.message_id == Message.id)
+        .where(BoxItem.box_id == box.id)
+        .order_by(BoxItem.position)
+    )
+    if child is not None:
+        query = query.where(Message.status == MessageStatus.READY)
+    stories = list(db.session.scalars(query))
+    items = (
+        _items(child, stories)
+        if child is not None
+        else [LibraryItem(s, None, None, None, False) for s in stories]
+    )
+    return BoxView(box, db.session.get_one(Organisation, box.org_id), items)
+
+
+def box_given_to(child_id: str, box_id: str) -> StoryBox:
+    box = db.session.scalar(
+        select(StoryBox).where(StoryBox.id == box_id, StoryBox.id.in_(given_boxes(child_id)))
+    )
+    if box is None:
+        raise NotFound("No such story box for this child.")
+    return box
+
+
+def take(principal: Principal, story_id: str) -> Message:
+    """A child picks a library story: their copy arrives in their inbox now."""
+    if principal.child is None:
+        raise NotFound("No such story.")
+    child = principal.child
+    boxed = select(BoxItem.message_id).where(BoxItem.box_id.in_(given_boxes(child.id)))
+    story = db.session.scalar(
+        select(Message).where(
+            Message.id == story_id, Message.id.in_(boxed), Message.status == MessageStatus.READY
+        )
+    )
+    if story is None:
+        raise NotFound("No such story.")
+    copy = delivery.give(child, story, utcnow(), urgent=True)
+    db.session.commit()
+    return copy

@@ -1,0 +1,61 @@
+"""What a story is: cover text, ages, category, language, and its place in a series."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from voicebox.errors import Conflict, Invalid
+from voicebox.extensions import db
+from voicebox.models import Kind, Message, Series
+
+
+@dataclass(frozen=True)
+class StoryDetails:
+    """What the sender says of a story, all optional."""
+
+    cover_text: str | None = None
+    category: str | None = None
+    language: str | None = None
+    age_min: int | None = None
+    age_max: int | None = None
+    series_id: str | None = None
+    episode: int | None = None
+
+    def is_empty(self) -> bool:
+        return all(value is None for value in vars(self).values())
+
+
+def describe(message: Message, details: StoryDetails, series_owner: dict[str, str]) -> None:
+    """Check ``details`` and write them on ``message`` (a story of ``series_owner``: a
+    ``child_id`` or an ``org_id``); a series' episode numbers are unique."""
+    if details.is_empty():
+        return
+    if message.kind != Kind.STORY:
+        raise Invalid(
+            "Only a story has a cover, ages, a category or a series.", {"kind": ["Must be 'story'."]}
+        )
+    low, high = details.age_min, details.age_max
+    if low is not None and high is not None and low > high:
+        raise Invalid("The age range is upside down.", {"age_min": ["Must not be above age_max."]})
+    if (details.series_id is None) != (details.episode is None):
+        raise Invalid(
+            "An episode needs its series, and a series an episode number.", {"episode": ["Give both."]}
+        )
+    if details.series_id is not None:
+        series = db.session.get(Series, details.series_id)
+        owner = (
+            {"child_id": series.child_id}
+            if series and series.child_id
+            else {"org_id": series and series.org_id}
+        )
+        if series is None or owner != series_owner:
+            raise Invalid("No such series here.", {"series_id": ["Unknown series."]})
+        taken = db.session.scalar(
+            select(Message.id).where(Message.series_id == series.id, Message.episode == details.episode)
+        )
+        if taken is not None:
+            raise Conflict(f"Episode {details.episode} of this series exists already.")
+    for name, value in vars(details).items():
+        setattr(message, name, value)
