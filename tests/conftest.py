@@ -13,7 +13,7 @@ import socket
 import subprocess
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
@@ -32,7 +32,7 @@ from werkzeug.serving import make_server
 import voicebox.clock
 from config.settings import Settings
 from voicebox import create_app
-from voicebox.cli import worker_command
+from voicebox.cli import beat_command, worker_command
 from voicebox.extensions import db, limiter
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -126,6 +126,8 @@ def production_env(
         "VOICEBOX_S3_ACCESS_KEY": "test-access-key-id",
         "VOICEBOX_S3_SECRET_KEY": "test-secret-access-key-value",
         "VOICEBOX_LOG_LEVEL": "WARNING",
+        # Tests run at any hour: a child gets quiet hours only where a test gives them some.
+        "VOICEBOX_QUIET_HOURS": "off",
     }
 
 
@@ -134,6 +136,8 @@ def embedded_env(tmp_path_factory) -> dict:
     return {
         "VOICEBOX_DATA_DIR": str(tmp_path_factory.mktemp("embedded-data")),
         "VOICEBOX_LOG_LEVEL": "WARNING",
+        # Tests run at any hour: a child gets quiet hours only where a test gives them some.
+        "VOICEBOX_QUIET_HOURS": "off",
     }
 
 
@@ -197,9 +201,8 @@ def app_env(request: pytest.FixtureRequest) -> dict:
 
 
 @contextmanager
-def running_worker(env: dict, log_path: Path) -> Iterator[subprocess.Popen]:
-    """A real Celery worker process consuming every queue, stopped (and its log printed) after."""
-    argv = [*worker_command(concurrency=1, log_level="INFO"), "--without-gossip", "--without-mingle"]
+def running(argv: list[str], env: dict, log_path: Path) -> Iterator[subprocess.Popen]:
+    """A process of ours (a worker, beat), stopped and its log printed after."""
     with log_path.open("wb") as log:
         process = subprocess.Popen(argv, cwd=ROOT, env=process_env(env), stdout=log, stderr=subprocess.STDOUT)
         try:
@@ -211,6 +214,20 @@ def running_worker(env: dict, log_path: Path) -> Iterator[subprocess.Popen]:
             except subprocess.TimeoutExpired:
                 process.kill()
     print(log_path.read_text())
+
+
+def running_worker(env: dict, log_path: Path) -> AbstractContextManager[subprocess.Popen]:
+    """A real Celery worker process consuming every queue."""
+    argv = [*worker_command(concurrency=1, log_level="INFO"), "--without-gossip", "--without-mingle"]
+    return running(argv, env, log_path)
+
+
+@pytest.fixture
+def beat(app: Flask, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[subprocess.Popen]:
+    """Celery beat sending the real periodic ticks (to a ``worker``)."""
+    argv = [*beat_command("INFO"), "--schedule", str(tmp_path / "beat-schedule")]
+    with running(argv, app_env(request), tmp_path / "beat.log") as process:
+        yield process
 
 
 @pytest.fixture

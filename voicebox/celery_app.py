@@ -15,13 +15,18 @@ from kombu import Queue
 
 from config.settings import Settings
 
-QUEUES = ("default", "media", "delivery", "helpdesk")
-# Housekeeping is light and hourly; it shares the default queue. The delivery tick runs at
-# most 5 s apart; the sweepers re-enqueue work whose task was lost.
+# Notifications have their own queue, so the delivery tick never waits behind a spike's
+# thousands of them.
+QUEUES = ("default", "media", "delivery", "notify", "helpdesk")
+# Housekeeping is light and hourly; it shares the default queue. The delivery tick runs
+# 2 s apart; the sweepers re-enqueue work whose task was lost.
 BEAT_SCHEDULE = {
     "purge-expired-credentials": {"task": "voicebox.accounts.purge_expired", "schedule": 3600.0},
     "purge-expired-uploads": {"task": "voicebox.uploads.purge_expired", "schedule": 3600.0},
-    "dispatch-due-deliveries": {"task": "voicebox.delivery.dispatch_due", "schedule": 5.0},
+    # Every 2 s: a delivery's lateness is at most one interval plus the batch it rides in.
+    "dispatch-due-deliveries": {"task": "voicebox.delivery.dispatch_due", "schedule": 2.0},
+    # Schedules become delivery rows up to VOICEBOX_SCHEDULE_LOOKAHEAD_SECONDS ahead.
+    "plan-scheduled-deliveries": {"task": "voicebox.delivery.plan_schedules", "schedule": 10.0},
     "sweep-stuck-transcodes": {"task": "voicebox.media.sweep", "schedule": 60.0},
     # Leases, the 2-minute urgent alarm and escalations: 15 s is their resolution.
     "sweep-help-queue": {"task": "voicebox.helpdesk.sweep", "schedule": 15.0},

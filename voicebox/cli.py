@@ -57,6 +57,11 @@ def worker_command(concurrency: int, log_level: str) -> list[str]:
     ]
 
 
+def beat_command(log_level: str) -> list[str]:
+    """Celery beat, the one process that sends the periodic ticks."""
+    return [sys.executable, "-m", "celery", "-A", "workers.main", "beat", "--loglevel", log_level]
+
+
 @click.command("up")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True)
@@ -79,7 +84,7 @@ def up(host: str, port: int) -> None:
             "voicebox:create_app()",
         ],
         "worker": worker_command(settings.worker_concurrency, settings.log_level),
-        "beat": [python, "-m", "celery", "-A", "workers.main", "beat", "--loglevel", settings.log_level],
+        "beat": beat_command(settings.log_level),
     }
     processes = {name: subprocess.Popen(argv) for name, argv in commands.items()}
     click.echo(f"voicebox is up on http://{host}:{port}/api/v1/health (Ctrl-C stops it)")

@@ -22,7 +22,8 @@ log = logging.getLogger(__name__)
 TRANSCODE = "voicebox.media.transcode"
 SWEEP_MEDIA = "voicebox.media.sweep"
 DISPATCH_DUE = "voicebox.delivery.dispatch_due"
-NOTIFY = "voicebox.delivery.notify"
+NOTIFY = "voicebox.notify.deliveries"
+PLAN_SCHEDULES = "voicebox.delivery.plan_schedules"
 PURGE_UPLOADS = "voicebox.uploads.purge_expired"
 PURGE_CREDENTIALS = "voicebox.accounts.purge_expired"
 SWEEP_HELPDESK = "voicebox.helpdesk.sweep"
@@ -40,6 +41,7 @@ TASK_NAMES = frozenset(
         SWEEP_MEDIA,
         DISPATCH_DUE,
         NOTIFY,
+        PLAN_SCHEDULES,
         PURGE_UPLOADS,
         PURGE_CREDENTIALS,
         SWEEP_HELPDESK,

@@ -1,11 +1,11 @@
-"""Delivery tasks: the due-time tick, and telling a recipient that something arrived."""
+"""Delivery tasks: planning schedules, the due-time tick, and telling recipients."""
 
 from celery import shared_task
 from flask import current_app
 
 from voicebox import jobs
 from voicebox.notify import NotifyFailed
-from voicebox.services import delivery
+from voicebox.services import delivery, schedules
 
 
 @shared_task(name=jobs.DISPATCH_DUE, soft_time_limit=60, expires=30)
@@ -14,7 +14,17 @@ def dispatch_due() -> int:
     total = 0
     while (delivered := delivery.dispatch_due()) == delivery.BATCH:
         total += delivered
+    delivery.renotify_lost()
     return total + delivered
+
+
+@shared_task(name=jobs.PLAN_SCHEDULES, soft_time_limit=120, expires=60)
+def plan_schedules() -> int:
+    """Turn the schedules that run soon into delivery rows; safe to run beside another."""
+    total = 0
+    while (planned := schedules.plan_due()) == schedules.BATCH:
+        total += planned
+    return total + planned
 
 
 @shared_task(
@@ -23,8 +33,9 @@ def dispatch_due() -> int:
     retry_backoff=5,
     retry_backoff_max=300,
     max_retries=8,
-    soft_time_limit=30,
+    soft_time_limit=120,
 )
-def notify(delivery_id: str) -> bool:
-    """Notify one recipient once; a delivery already notified is left alone."""
-    return delivery.notify(delivery_id, current_app.extensions["voicebox.notifier"])
+def notify(*delivery_ids: str) -> int:
+    """Notify each recipient once; deliveries already notified are left alone, so a retry after
+    one failure repeats nobody's notification."""
+    return delivery.notify(delivery_ids, current_app.extensions["voicebox.notifier"])

@@ -29,7 +29,8 @@ class Notifier(ABC):
 
 class LogNotifier(Notifier):
     def notify(self, event: dict[str, Any]) -> None:
-        log.info("notify %s", json.dumps(event, sort_keys=True))
+        if log.isEnabledFor(logging.INFO):
+            log.info("notify %s", json.dumps(event, sort_keys=True))
 
 
 class WebhookNotifier(Notifier):

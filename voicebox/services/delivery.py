@@ -8,18 +8,21 @@ PostgreSQL, and the update is conditional on ``delivered_at IS NULL`` everywhere
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from datetime import datetime, timedelta
-from typing import Any
 
 from flask import current_app
-from sqlalchemy import exists, select, update
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from voicebox import jobs
 from voicebox.clock import utcnow
+from voicebox.errors import Conflict
 from voicebox.extensions import db
 from voicebox.models import Child, Delivery, Direction, Guardianship, Message, MessageStatus
 from voicebox.notify import Notifier
 from voicebox.services import watchdog
+from voicebox.services.local_times import after_quiet_hours
 from voicebox.services.messaging import Mailbox
 
 log = logging.getLogger(__name__)
@@ -29,31 +32,121 @@ BATCH = 500
 NOTIFY_GRACE = timedelta(minutes=2)
 
 
+def due_for_child(message: Message, child: Child, at: datetime) -> datetime:
+    """When a delivery to ``child`` asked for ``at`` may arrive: after their quiet hours,
+    unless the sender marked it urgent."""
+    if message.urgent:
+        return at
+    return after_quiet_hours(at, child.timezone, child.quiet_start, child.quiet_end)
+
+
 def prepare(message: Message) -> None:
-    """Add the message's delivery rows (in the caller's transaction); deliver now if due."""
+    """Add the message's delivery rows (in the caller's transaction); deliver now if due.
+
+    A library story waits to be given (``ready``); a queued story waits for the child's
+    schedule, which adds its delivery row when its turn comes.
+    """
     now = utcnow()
-    due = max(message.deliver_at or now, now)
-    if message.direction == Direction.HELP_THREAD:
-        rows = []  # heard inside its help request's thread, never through an inbox
+    asked = max(message.deliver_at or now, now)
+    if message.direction == Direction.LIBRARY:
+        message.status = MessageStatus.READY
+        return
+    if message.direction == Direction.HELP_THREAD or message.queued:
+        rows = []  # a help thread is heard inside its help request, never through an inbox
     elif message.direction == Direction.TO_CHILD:
-        rows = [Delivery(message_id=message.id, child_id=message.child_id, due_at=due)]
+        child = db.session.get_one(Child, message.child_id)
+        rows = [
+            Delivery(message_id=message.id, child_id=child.id, due_at=due_for_child(message, child, asked))
+        ]
     else:
         guardians = db.session.scalars(
             select(Guardianship.user_id).where(Guardianship.child_id == message.child_id)
         )
-        rows = [Delivery(message_id=message.id, user_id=user_id, due_at=due) for user_id in guardians]
+        rows = [Delivery(message_id=message.id, user_id=user_id, due_at=asked) for user_id in guardians]
     db.session.add_all(rows)
     db.session.flush()
-    if due <= now:
-        for row in rows:
-            row.delivered_at = now
-            jobs.enqueue(jobs.NOTIFY, row.id)
-        message.status = MessageStatus.DELIVERED
-        message.delivered_at = now
-        if message.direction == Direction.TO_CHILD:
-            watchdog.record_contact([message.child_id], now)
+    if rows and all(row.due_at <= now for row in rows):
+        deliver_now(message, rows, now)
     else:
         message.status = MessageStatus.SCHEDULED
+
+
+def deliver_now(message: Message, rows: list[Delivery], now: datetime) -> None:
+    """Mark ``rows`` of ``message`` delivered (in the caller's transaction) and tell them."""
+    for row in rows:
+        row.delivered_at = now
+    jobs.enqueue(jobs.NOTIFY, *(row.id for row in rows))
+    message.status = MessageStatus.DELIVERED
+    message.delivered_at = now
+    if message.direction == Direction.TO_CHILD and message.source_id is None:
+        watchdog.record_contact([message.child_id], now)  # type: ignore[list-item]
+
+
+def give(
+    child: Child, story: Message, due: datetime, schedule_id: str | None = None, urgent: bool = False
+) -> Message:
+    """Bring ``story`` to ``child`` at ``due`` (after their quiet hours unless ``urgent``), in the
+    caller's transaction; returns the message the child will hear. A library story arrives as
+    the child's copy. A copy that exists already is returned as it is, unless it was cancelled
+    and this is not a schedule (the child asked for it themselves)."""
+    if story.direction == Direction.LIBRARY:
+        existing = db.session.scalar(
+            select(Message).where(Message.source_id == story.id, Message.child_id == child.id)
+        )
+        if existing is not None and (existing.status != MessageStatus.CANCELLED or schedule_id is not None):
+            return existing
+        message = existing or _copy_of(story, child)
+    else:
+        message = story
+    due = due if urgent else due_for_child(message, child, due)
+    row = Delivery(message_id=message.id, child_id=child.id, due_at=due, schedule_id=schedule_id)
+    db.session.add(row)
+    db.session.flush()
+    now = utcnow()
+    if due <= now:
+        deliver_now(message, [row], now)
+    else:
+        message.status = MessageStatus.SCHEDULED
+    return message
+
+
+def _copy_of(story: Message, child: Child) -> Message:
+    columns = {
+        name: getattr(story, name)
+        for name in (
+            "kind",
+            "title",
+            "original_key",
+            "original_bytes",
+            "duration_ms",
+            "waveform",
+            "renditions",
+            "cover_text",
+            "category",
+            "language",
+            "age_min",
+            "age_max",
+            "series_id",
+            "episode",
+            "org_id",
+            "sender_user_id",
+        )
+    }
+    copy = Message(
+        **columns,
+        source_id=story.id,
+        child_id=child.id,
+        direction=Direction.TO_CHILD,
+        status=MessageStatus.SCHEDULED,
+        attempts=0,
+    )
+    db.session.add(copy)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        raise Conflict("This story is on its way to the child already.") from None
+    return copy
 
 
 def dispatch_due() -> int:
@@ -78,52 +171,106 @@ def dispatch_due() -> int:
         ).all()
         delivered = len(claimed)
         message_ids = {row.message_id for row in claimed}
-        # A delivery to a child is a guardian's message: contact from home.
-        watchdog.record_contact({row.child_id for row in claimed if row.child_id}, now)
-        pending = exists().where(Delivery.message_id == Message.id, Delivery.delivered_at.is_(None))
+        _record_contact(message_ids, now)
+        # Bounded by the batch's messages: an anti-join against every undelivered row made
+        # each batch of a 100,000-row spike read them all.
+        pending = select(Delivery.message_id).where(
+            Delivery.message_id.in_(message_ids), Delivery.delivered_at.is_(None)
+        )
         db.session.execute(
             update(Message)
-            .where(Message.id.in_(message_ids), Message.status == MessageStatus.SCHEDULED, ~pending)
+            .where(
+                Message.id.in_(message_ids),
+                Message.status == MessageStatus.SCHEDULED,
+                Message.id.not_in(pending),
+            )
             .values(status=MessageStatus.DELIVERED, delivered_at=now)
         )
-        for row in claimed:
-            jobs.enqueue(jobs.NOTIFY, row.id)
-    _renotify_lost(now)
+        # One task per batch: a task per delivery made the broker the bottleneck of a spike.
+        jobs.enqueue(jobs.NOTIFY, *(row.id for row in claimed))
     db.session.commit()
     return delivered
 
 
-def _renotify_lost(now: datetime) -> None:
-    lost = db.session.scalars(
-        select(Delivery.id)
-        .where(Delivery.notified_at.is_(None), Delivery.delivered_at < now - NOTIFY_GRACE)
-        .limit(BATCH)
+def _record_contact(message_ids: set[str], now: datetime) -> None:
+    """A guardian's own message to a child is contact from home; a library story is not."""
+    from_home = db.session.scalars(
+        select(Message.child_id).where(
+            Message.id.in_(message_ids),
+            Message.direction == Direction.TO_CHILD,
+            Message.source_id.is_(None),
+        )
     )
-    for delivery_id in lost:
-        jobs.enqueue(jobs.NOTIFY, delivery_id)
+    watchdog.record_contact(set(from_home), now)  # type: ignore[arg-type]
 
 
-def notify(delivery_id: str, notifier: Notifier) -> bool:
-    """Tell the recipient (notifier, live inbox streams); False if there was nothing to do."""
-    row = db.session.execute(
-        select(Delivery, Message, Child)
-        .join(Message, Message.id == Delivery.message_id)
-        .join(Child, Child.id == Message.child_id)
-        .where(Delivery.id == delivery_id)
-    ).first()
-    if row is None or row.Delivery.notified_at is not None or row.Delivery.delivered_at is None:
-        return False
-    delivery, message, child = row
-    event: dict[str, Any] = {
-        "type": "message.delivered",
-        "message_id": message.id,
-        "kind": message.kind,
-        "title": message.title,
-        "child_id": child.id,
-        "recipient": {"child_id": delivery.child_id} if delivery.child_id else {"user_id": delivery.user_id},
-    }
-    notifier.notify(event)
-    current_app.extensions["voicebox.event_bus"].publish(Mailbox(delivery.child_id, delivery.user_id).topic)
-    delivery.notified_at = utcnow()
+def renotify_lost() -> None:
+    """Send again the notifications of deliveries whose task was lost (once per tick: while a
+    spike's notifications are still queued, they are not lost)."""
+    now = utcnow()
+    lost = list(
+        db.session.scalars(
+            select(Delivery.id)
+            .where(Delivery.notified_at.is_(None), Delivery.delivered_at < now - NOTIFY_GRACE)
+            .limit(BATCH)
+        )
+    )
+    if lost:
+        jobs.enqueue(jobs.NOTIFY, *lost)
     db.session.commit()
-    return True
+
+
+def notify(delivery_ids: Collection[str], notifier: Notifier) -> int:
+    """Tell each recipient once (notifier, then live inbox streams); returns how many were told.
+
+    The rows are locked (SKIP LOCKED), so a re-sent task running beside the first tells nobody
+    twice. When the notifier fails, those told so far are kept and the error raised, so the
+    task's retry tells only the rest.
+    """
+    rows = db.session.execute(
+        select(
+            Delivery.id,
+            Delivery.child_id,
+            Delivery.user_id,
+            Message.id.label("message_id"),
+            Message.kind,
+            Message.title,
+            Message.child_id.label("about_child_id"),
+        )
+        .join(Message, Message.id == Delivery.message_id)
+        .where(
+            Delivery.id.in_(delivery_ids),
+            Delivery.notified_at.is_(None),
+            Delivery.delivered_at.is_not(None),
+        )
+        .with_for_update(skip_locked=True, of=Delivery)
+    ).all()
+    told: list[str] = []
+    topics: set[str] = set()
+    try:
+        for row in rows:
+            notifier.notify(
+                {
+                    "type": "message.delivered",
+                    "message_id": row.message_id,
+                    "kind": row.kind,
+                    "title": row.title,
+                    "child_id": row.about_child_id,
+                    "recipient": {"child_id": row.child_id} if row.child_id else {"user_id": row.user_id},
+                }
+            )
+            told.append(row.id)
+            topics.add(Mailbox(row.child_id, row.user_id).topic)
+    finally:
+        if told:
+            db.session.execute(
+                update(Delivery)
+                .where(Delivery.id.in_(told))
+                .values(notified_at=utcnow())
+                .execution_options(synchronize_session=False)
+            )
+        db.session.commit()
+        bus = current_app.extensions["voicebox.event_bus"]
+        for topic in topics:
+            bus.publish(topic)
+    return len(told)
