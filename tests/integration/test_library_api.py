@@ -172,6 +172,7 @@ def test_boxes_reach_children_through_their_groups_and_the_library_filters(
     assert taken.status_code == 201, taken.json
     assert taken.json["status"] == "delivered" and taken.json["sender"]["display_name"] == org["name"]
     assert device.post(f"/library/stories/{cat}/take").json["id"] == taken.json["id"]  # one copy
+    assert curator.get("/outbox").json["items"] == []  # a curator never sees who heard a story
     assert [m["title"] for m in device.get("/inbox").json["items"]] == ["The Cat", "From Mama"]
     item = next(s for s in device.get("/library").json["items"] if s["id"] == cat)
     assert item["message_id"] == taken.json["id"] and item["played"] is False

@@ -95,7 +95,9 @@ def get_series(series_id: str) -> dict:
     series = stories.series_for(principal, series_id)
     return {
         **{name: getattr(series, name) for name in ("id", "title", "child_id", "org_id", "created_at")},
-        "episodes": [messaging.view_for(principal, episode) for episode in stories.episodes(series)],
+        "episodes": [
+            messaging.view_for(principal, episode) for episode in stories.episodes(principal, series)
+        ],
     }
 
 

@@ -2,7 +2,9 @@
 
 Deliveries are rows with ``due_at``; a beat tick claims the due ones in batches and marks them
 delivered exactly once, however many ticks run at once: rows are locked with SKIP LOCKED on
-PostgreSQL, and the update is conditional on ``delivered_at IS NULL`` everywhere.
+PostgreSQL, and the update is conditional on ``delivered_at IS NULL`` everywhere. A delivery
+to a child that is not urgent is due after the child's quiet hours; a library story reaches a
+child as the child's own copy.
 """
 
 from __future__ import annotations
@@ -111,6 +113,8 @@ def give(
 
 
 def _copy_of(story: Message, child: Child) -> Message:
+    """The child's own copy of a library story: its audio and description, from the
+    organisation rather than a person, so no curator's outbox ever lists a child."""
     columns = {
         name: getattr(story, name)
         for name in (
@@ -129,7 +133,6 @@ def _copy_of(story: Message, child: Child) -> Message:
             "series_id",
             "episode",
             "org_id",
-            "sender_user_id",
         )
     }
     copy = Message(

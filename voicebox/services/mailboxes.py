@@ -8,7 +8,7 @@ from sqlalchemy import Row, Select, and_, or_, select
 from sqlalchemy.orm import aliased
 
 from voicebox.extensions import db
-from voicebox.models import Child, Delivery, Direction, Message, User
+from voicebox.models import Child, Delivery, Direction, Message, Organisation, User
 from voicebox.services.messaging import VIEW_COLUMNS, Mailbox, MessageView, Party, view
 from voicebox.services.paging import (
     DEFAULT_LIMIT,
@@ -32,16 +32,21 @@ def _inbox_query(mailbox: Mailbox) -> Select:
             Delivery.position_ms.label("position_ms"),
             Child.display_name.label("child_name"),
             Sender.display_name.label("sender_name"),
+            Organisation.name.label("org_name"),
         )
         .join(Message, Message.id == Delivery.message_id)
         .join(Child, Child.id == Message.child_id)
         .outerjoin(Sender, Sender.id == Message.sender_user_id)
+        .outerjoin(Organisation, Organisation.id == Message.org_id)
         .where(mailbox.holds, Delivery.delivered_at.is_not(None))
     )
 
 
 def _view(row: Row, position_ms: int | None) -> MessageView:
-    sender = Party(row.sender_user_id, row.sender_name) if row.sender_user_id else None
+    if row.org_id is not None:
+        sender: Party | None = Party(row.org_id, row.org_name)  # a library story's copy
+    else:
+        sender = Party(row.sender_user_id, row.sender_name) if row.sender_user_id else None
     return view(row, Party(row.child_id, row.child_name), sender, position_ms)
 
 
@@ -84,10 +89,14 @@ def outbox(principal: Principal, cursor: str | None = None, limit: int = DEFAULT
         )
     query = (
         select(
-            *VIEW_COLUMNS, Child.display_name.label("child_name"), Sender.display_name.label("sender_name")
+            *VIEW_COLUMNS,
+            Child.display_name.label("child_name"),
+            Sender.display_name.label("sender_name"),
+            Organisation.name.label("org_name"),
         )
         .join(Child, Child.id == Message.child_id)
         .outerjoin(Sender, Sender.id == Message.sender_user_id)
+        .outerjoin(Organisation, Organisation.id == Message.org_id)
         .where(mine)
     )
     rows, last = newest_first(query, Message.created_at, Message.id, cursor, limit)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.orm import aliased
 
 from voicebox.clock import utcnow
@@ -85,7 +85,7 @@ def create(
     child = policy.guarded_child(principal, child_id)
     minute, days = _minute_of_day(time), _weekdays(weekdays)
     _check_source(child, source, box_id, series_id)
-    count = len(list(db.session.scalars(select(Schedule.id).where(Schedule.child_id == child.id))))
+    count = db.session.scalar(select(func.count()).where(Schedule.child_id == child.id)) or 0
     if count >= MAX_SCHEDULES_PER_CHILD:
         raise Conflict(f"A child can have at most {MAX_SCHEDULES_PER_CHILD} schedules.")
     schedule = Schedule(

@@ -33,7 +33,6 @@ from voicebox.models import (
 from voicebox.services import delivery, paging, policy
 from voicebox.services.tokens import Principal
 
-OLDEST_AGE = 18
 HEARD = (MessageStatus.DELIVERED, MessageStatus.PLAYED)
 
 
@@ -81,16 +80,18 @@ def _guarded_ids(principal: Principal) -> list[str]:
     )  # type: ignore[union-attr]
 
 
-def episodes(series: Series) -> list[Message]:
-    """The series' stories that can be heard, in episode order."""
-    return list(
-        db.session.scalars(
-            select(Message)
-            .where(Message.series_id == series.id, Message.status != MessageStatus.PROCESSING)
-            .where(Message.status != MessageStatus.FAILED)
-            .order_by(Message.episode)
-        )
+def episodes(principal: Principal, series: Series) -> list[Message]:
+    """The series' stories in episode order: those ready to hear for its family and curators;
+    for a child's device, a family episode only once it has reached them."""
+    query = (
+        select(Message)
+        .where(Message.series_id == series.id, Message.source_id.is_(None))
+        .where(Message.status.not_in((MessageStatus.PROCESSING, MessageStatus.FAILED)))
+        .order_by(Message.episode)
     )
+    if principal.child is not None:
+        query = query.where(or_(Message.direction == Direction.LIBRARY, Message.status.in_(HEARD)))
+    return list(db.session.scalars(query))
 
 
 def given_boxes(child_id: str) -> Select:
@@ -161,7 +162,8 @@ def library(
     )
 
 
-def _items(child: Child, stories: list[Message]) -> list[LibraryItem]:
+def _items(child: Child | None, stories: list[Message]) -> list[LibraryItem]:
+    """Library items of ``stories``, with ``child``'s copies (None: as their curators see them)."""
     series = {
         s.id: s.title
         for s in db.session.scalars(select(Series).where(Series.id.in_({m.series_id for m in stories})))
@@ -172,14 +174,18 @@ def _items(child: Child, stories: list[Message]) -> list[LibraryItem]:
             select(Organisation).where(Organisation.id.in_({m.org_id for m in stories}))
         )
     }
-    copies = {
-        copy.source_id: copy
-        for copy in db.session.scalars(
-            select(Message).where(
-                Message.child_id == child.id, Message.source_id.in_([m.id for m in stories])
+    copies = (
+        {
+            copy.source_id: copy
+            for copy in db.session.scalars(
+                select(Message).where(
+                    Message.child_id == child.id, Message.source_id.in_([m.id for m in stories])
+                )
             )
-        )
-    }
+        }
+        if child is not None
+        else {}
+    )
     items = []
     for story in stories:
         mine = copies.get(story.id) if story.direction == Direction.LIBRARY else story
@@ -227,13 +233,9 @@ def box_view(child: Child | None, box: StoryBox) -> BoxView:
     )
     if child is not None:
         query = query.where(Message.status == MessageStatus.READY)
-    stories = list(db.session.scalars(query))
-    items = (
-        _items(child, stories)
-        if child is not None
-        else [LibraryItem(s, None, None, None, False) for s in stories]
+    return BoxView(
+        box, db.session.get_one(Organisation, box.org_id), _items(child, list(db.session.scalars(query)))
     )
-    return BoxView(box, db.session.get_one(Organisation, box.org_id), items)
 
 
 def box_given_to(child_id: str, box_id: str) -> StoryBox:
