@@ -70,6 +70,31 @@ def production_env(database_url: str, data_dir: Path) -> dict[str, str]:
     }
 
 
+def migrate(env: dict[str, str]) -> None:
+    """Bring the benchmark's database to the newest revision, as an operator would."""
+    subprocess.run(
+        [sys.executable, "-m", "voicebox", "db", "upgrade"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+
+
+@contextmanager
+def background(argv: list[str], env: dict[str, str]) -> Iterator[subprocess.Popen]:
+    """A process of ours (a worker, beat) running beside the benchmark, stopped after it."""
+    process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
 @contextmanager
 def gunicorn(app_spec: str, env: dict[str, str], workers: int = 2) -> Iterator[int]:
     """Serve ``app_spec`` with the project's gunicorn settings; yield the port once it answers."""

@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import http.client
 import json
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-from benchmarks._harness import ROOT, gunicorn, load, postgres_schema, production_env, report
+from benchmarks._harness import gunicorn, load, migrate, postgres_schema, production_env, report
 
 SECONDS = 5.0
 
@@ -32,8 +30,7 @@ def register(port: int) -> str:
 def main() -> None:
     with postgres_schema() as database_url, tempfile.TemporaryDirectory() as data:
         env = production_env(database_url, Path(data))
-        upgrade = [sys.executable, "-m", "voicebox", "db", "upgrade"]
-        subprocess.run(upgrade, cwd=ROOT, env=env, check=True, capture_output=True)
+        migrate(env)
         with (
             gunicorn("voicebox:create_app()", env) as voicebox_port,
             gunicorn("benchmarks._bare_flask:create_app()", env) as bare_port,

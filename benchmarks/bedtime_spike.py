@@ -17,12 +17,10 @@ least 5 times the naive rate, and p99 lateness under 5 s.
 from __future__ import annotations
 
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -30,7 +28,7 @@ import redis
 import sqlalchemy as sa
 from celery import Celery
 
-from benchmarks._harness import REDIS_URL, ROOT, postgres_schema, production_env, report
+from benchmarks._harness import REDIS_URL, background, migrate, postgres_schema, production_env, report
 from voicebox.cli import beat_command, worker_command
 
 SPIKE = 100_000
@@ -86,19 +84,6 @@ def wait_all(
     return (datetime.now(UTC) - due).total_seconds()
 
 
-@contextmanager
-def process(argv: list[str], env: dict[str, str]) -> Iterator[subprocess.Popen]:
-    proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        yield proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
 def purge_broker() -> None:
     """Start and end with an empty broker: no task of another run is left to muddle this one."""
     redis.Redis.from_url(REDIS_URL).flushdb()
@@ -123,7 +108,7 @@ def naive_rate(engine: sa.Engine, env: dict[str, str]) -> float:
         "--without-gossip",
         "--without-mingle",
     ]
-    with process(argv, env):
+    with background(argv, env):
         sender = Celery("naive-sender", broker=REDIS_URL)
         started = time.monotonic()
         eta = datetime.now(UTC) + timedelta(seconds=10)
@@ -145,13 +130,7 @@ def main() -> None:
     purge_broker()
     with postgres_schema() as database_url, tempfile.TemporaryDirectory() as data:
         env = production_env(database_url, Path(data))
-        subprocess.run(
-            [sys.executable, "-m", "voicebox", "db", "upgrade"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
+        migrate(env)
         engine = sa.create_engine(database_url)
         with engine.begin() as connection:
             connection.execute(sa.text(PARENT))
@@ -168,8 +147,8 @@ def main() -> None:
             worker = [*worker_command(WORKER_PROCESSES, "WARNING"), "--without-gossip", "--without-mingle"]
             beat = [*beat_command("WARNING"), "--schedule", str(Path(data) / "beat-schedule")]
             with ExitStack() as stack:
-                stack.enter_context(process(worker, env))
-                stack.enter_context(process(beat, env))
+                stack.enter_context(background(worker, env))
+                stack.enter_context(background(beat, env))
                 if datetime.now(UTC) > due:
                     raise RuntimeError("seeding took longer than the spike's head start")
                 seconds = wait_all(engine, "s", SPIKE, due, limit=300)

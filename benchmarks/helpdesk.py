@@ -15,8 +15,6 @@ import hashlib
 import http.client
 import json
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -25,7 +23,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from benchmarks._harness import ROOT, gunicorn, postgres_schema, production_env, report
+from benchmarks._harness import gunicorn, migrate, postgres_schema, production_env, report
 
 REQUESTS = 20_000
 VOLUNTEERS = 16
@@ -238,8 +236,7 @@ def event_latency(port: int) -> list[float]:
 def main() -> None:
     with postgres_schema() as database_url, tempfile.TemporaryDirectory() as data:
         env = production_env(database_url, Path(data))
-        upgrade = [sys.executable, "-m", "voicebox", "db", "upgrade"]
-        subprocess.run(upgrade, cwd=ROOT, env=env, check=True, capture_output=True)
+        migrate(env)
         seed(database_url)
         raw_rate, claimed = raw_sql(database_url)
         problems = check("raw SQL SKIP LOCKED", raw_rate, claimed)

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import random
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import sqlalchemy as sa
 
-from benchmarks._harness import ROOT, gunicorn, load, postgres_schema, production_env, report
+from benchmarks._harness import gunicorn, load, migrate, postgres_schema, production_env, report
 
 CHILDREN = 100_000
 MESSAGES = 1_000_000
@@ -86,8 +84,7 @@ def seed(database_url: str) -> list[dict[str, str]]:
 def main() -> None:
     with postgres_schema() as database_url, tempfile.TemporaryDirectory() as data:
         env = production_env(database_url, Path(data))
-        upgrade = [sys.executable, "-m", "voicebox", "db", "upgrade"]
-        subprocess.run(upgrade, cwd=ROOT, env=env, check=True, capture_output=True)
+        migrate(env)
         callers = seed(database_url)
         with (
             gunicorn("voicebox:create_app()", env) as voicebox_port,

@@ -12,8 +12,6 @@ import json
 import logging
 import secrets
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -22,7 +20,15 @@ from pathlib import Path
 import boto3
 from moto.server import ThreadedMotoServer
 
-from benchmarks._harness import ROOT, free_port, gunicorn, postgres_schema, production_env, report
+from benchmarks._harness import (
+    background,
+    free_port,
+    gunicorn,
+    migrate,
+    postgres_schema,
+    production_env,
+    report,
+)
 from tests import audio
 from voicebox.cli import worker_command
 
@@ -104,27 +110,15 @@ def main() -> None:
                 aws_access_key_id=env["VOICEBOX_S3_ACCESS_KEY"],
                 aws_secret_access_key=env["VOICEBOX_S3_SECRET_KEY"],
             ).create_bucket(Bucket=env["VOICEBOX_S3_BUCKET"])
-            subprocess.run(
-                [sys.executable, "-m", "voicebox", "db", "upgrade"],
-                cwd=ROOT,
-                env=env,
-                check=True,
-                capture_output=True,
-            )
-            worker = subprocess.Popen(
-                [*worker_command(concurrency=1, log_level="WARNING"), "--without-gossip", "--without-mingle"],
-                cwd=ROOT,
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-            try:
-                with gunicorn("voicebox:create_app()", env) as port:
-                    token, child_id = family(port)
-                    timings = [send_and_wait(port, token, child_id, recording) for _ in range(RUNS + 1)][1:]
-            finally:
-                worker.terminate()
-                worker.wait(timeout=30)
+            migrate(env)
+            worker = [
+                *worker_command(concurrency=1, log_level="WARNING"),
+                "--without-gossip",
+                "--without-mingle",
+            ]
+            with background(worker, env), gunicorn("voicebox:create_app()", env) as port:
+                token, child_id = family(port)
+                timings = [send_and_wait(port, token, child_id, recording) for _ in range(RUNS + 1)][1:]
     finally:
         moto.stop()
     p50 = statistics.median(timings)
