@@ -244,6 +244,14 @@ def test_a_cancelled_story_stays_cancelled_and_a_moved_one_arrives_when_moved(
     revived = device.post(f"/library/stories/{stories[0]}/take")
     assert revived.status_code == 201 and revived.json["status"] == "delivered"
     assert titles(device) == ["Tale 0", "Tale 1"]
+    # Taken back from the group: the box is no longer the child's, and its schedule brings
+    # nothing more (Tale 2 would have come next).
+    [given] = curator.get(f"/boxes/{box['id']}/assignments").json["items"]
+    assert curator.delete(f"/boxes/{box['id']}/assignments/{given['id']}").status_code == 204
+    assert device.get("/library/boxes").json["items"] == []
+    move_to(clock, run + timedelta(days=2, seconds=1))
+    beat_ticks(app)
+    assert titles(device) == ["Tale 0", "Tale 1"]
 
 
 def curator_story(curator: Api, org_id: str, title: str, **fields) -> dict:

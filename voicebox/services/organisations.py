@@ -41,13 +41,18 @@ MAX_BOX_ITEMS = 200
 def create_org(principal: Principal, name: str) -> Organisation:
     policy.require_role(principal, Role.ADMIN)
     org = Organisation(name=name)
-    db.session.add(org)
+    _add_unique(org, "An organisation of that name exists already.")
+    return org
+
+
+def _add_unique(row: object, conflict: str) -> None:
+    """Add and commit ``row``; a unique constraint it breaks answers 409 with ``conflict``."""
+    db.session.add(row)
     try:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise Conflict("An organisation of that name exists already.") from None
-    return org
+        raise Conflict(conflict) from None
 
 
 def list_orgs(principal: Principal) -> list[Organisation]:
@@ -215,12 +220,7 @@ def assign(principal: Principal, box_id: str, group_id: str | None, child_id: st
     if known is None:
         raise NotFound("No such group or child in this organisation.")
     assignment = BoxAssignment(box_id=box.id, group_id=group_id, child_id=child_id)
-    db.session.add(assignment)
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        raise Conflict("The box was given to them already.") from None
+    _add_unique(assignment, "The box was given to them already.")
     return assignment
 
 

@@ -224,6 +224,8 @@ def next_item(schedule: Schedule, child: Child) -> Message | None:
             select(Message)
             .join(BoxItem, BoxItem.message_id == Message.id)
             .where(BoxItem.box_id == schedule.box_id, Message.status == MessageStatus.READY, ~given_copy)
+            # A box taken back from the child (or their group) brings nothing more.
+            .where(BoxItem.box_id.in_(stories.given_boxes(child.id)))
             .order_by(BoxItem.position)
         )
     else:
@@ -235,7 +237,11 @@ def next_item(schedule: Schedule, child: Child) -> Message | None:
                 Message.source_id.is_(None),
                 Message.status != MessageStatus.FAILED,
                 or_(
-                    and_(Message.direction == Direction.LIBRARY, ~given_copy),
+                    and_(
+                        Message.direction == Direction.LIBRARY,
+                        Message.org_id.in_(stories.given_org_ids(child.id)),
+                        ~given_copy,
+                    ),
                     and_(Message.direction == Direction.TO_CHILD, ~delivered_here),
                 ),
             )

@@ -102,9 +102,13 @@ def given_boxes(child_id: str) -> Select:
     )
 
 
+def given_org_ids(child_id: str) -> Select:
+    """The ids of the organisations whose boxes reached the child."""
+    return select(StoryBox.org_id).where(StoryBox.id.in_(given_boxes(child_id)))
+
+
 def given_orgs(child_id: str) -> set[str]:
-    """The organisations whose boxes reached the child."""
-    return set(db.session.scalars(select(StoryBox.org_id).where(StoryBox.id.in_(given_boxes(child_id)))))
+    return set(db.session.scalars(given_org_ids(child_id)))
 
 
 @dataclass(frozen=True)
