@@ -189,6 +189,12 @@ def test_boxes_reach_children_through_their_groups_and_the_library_filters(
         device.get(f"/messages/{cat}").status_code == 404
         and parent.get(f"/messages/{cat}").status_code == 404
     )
+    assert parent.delete(f"/messages/{stars}").status_code == 404
+    # A curator withdraws a story: the copies the children took go with it.
+    again = device.post(f"/library/stories/{stars}/take").json
+    assert curator.delete(f"/messages/{stars}").status_code == 204
+    assert device.get(f"/messages/{again['id']}").status_code == 404
+    assert {s["title"] for s in device.get("/library").json["items"]} == {"From Mama", "The Cat"}
 
 
 def test_curators_see_the_quiet_children_of_their_groups_only(

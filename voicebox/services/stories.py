@@ -62,7 +62,7 @@ def series_for(principal: Principal, series_id: str) -> Series:
             if principal.child is not None and series.org_id in given_orgs(principal.child.id):
                 return series
             if principal.user is not None and any(
-                series.org_id in given_orgs(child_id) for child_id in _guarded_ids(principal)
+                series.org_id in given_orgs(child_id) for child_id in _guarded_ids(principal.user.id)
             ):
                 return series
     raise NotFound("No such series.")
@@ -74,10 +74,8 @@ def _in_family(principal: Principal, child_id: str) -> bool:
     )
 
 
-def _guarded_ids(principal: Principal) -> list[str]:
-    return list(
-        db.session.scalars(select(Guardianship.child_id).where(Guardianship.user_id == principal.user.id))
-    )  # type: ignore[union-attr]
+def _guarded_ids(user_id: str) -> list[str]:
+    return list(db.session.scalars(select(Guardianship.child_id).where(Guardianship.user_id == user_id)))
 
 
 def episodes(principal: Principal, series: Series) -> list[Message]:
