@@ -53,8 +53,11 @@ def prepare(message: Message) -> None:
     if message.direction == Direction.LIBRARY:
         message.status = MessageStatus.READY
         return
-    if message.direction == Direction.HELP_THREAD or message.queued:
-        rows = []  # a help thread is heard inside its help request, never through an inbox
+    if message.queued:
+        message.status = MessageStatus.SCHEDULED
+        return
+    if message.direction == Direction.HELP_THREAD:
+        rows = []  # heard inside its help request's thread, never through an inbox
     elif message.direction == Direction.TO_CHILD:
         child = db.session.get_one(Child, message.child_id)
         rows = [
@@ -67,7 +70,7 @@ def prepare(message: Message) -> None:
         rows = [Delivery(message_id=message.id, user_id=user_id, due_at=asked) for user_id in guardians]
     db.session.add_all(rows)
     db.session.flush()
-    if rows and all(row.due_at <= now for row in rows):
+    if all(row.due_at <= now for row in rows):
         deliver_now(message, rows, now)
     else:
         message.status = MessageStatus.SCHEDULED
@@ -77,7 +80,8 @@ def deliver_now(message: Message, rows: list[Delivery], now: datetime) -> None:
     """Mark ``rows`` of ``message`` delivered (in the caller's transaction) and tell them."""
     for row in rows:
         row.delivered_at = now
-    jobs.enqueue(jobs.NOTIFY, *(row.id for row in rows))
+    if rows:
+        jobs.enqueue(jobs.NOTIFY, *(row.id for row in rows))
     message.status = MessageStatus.DELIVERED
     message.delivered_at = now
     if message.direction == Direction.TO_CHILD and message.source_id is None:
