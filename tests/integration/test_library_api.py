@@ -249,3 +249,8 @@ def test_schedules_refuse_bad_input_and_strangers(make_child, parent: Api, regis
     assert parent.post(path, {"time": "20:00"}).status_code == 409
     assert parent.delete(f"/schedules/{made.json['id']}").status_code == 204
     assert len(parent.get(path).json["items"]) == 9
+    # The family moves the child's zone: every schedule runs at 20:00 on the new wall clock.
+    assert parent.patch(f"/children/{child['id']}", json={"timezone": "Europe/London"}).status_code == 200
+    for schedule in parent.get(path).json["items"]:
+        runs = datetime.fromisoformat(schedule["next_run_at"].replace("Z", "+00:00"))
+        assert runs.astimezone(ZoneInfo("Europe/London")).hour == 20

@@ -14,7 +14,7 @@ from voicebox.clock import utcnow
 from voicebox.errors import Conflict, Gone, Invalid, NotFound
 from voicebox.extensions import current_settings, db
 from voicebox.models import Child, Consent, GuardianInvite, Guardianship, Relation, Role, User
-from voicebox.services import policy
+from voicebox.services import policy, schedules
 from voicebox.services.local_times import parse_hhmm
 from voicebox.services.tokens import Principal, hash_secret
 
@@ -117,11 +117,12 @@ def update_child(
     timezone: str | None = None,
     quiet_hours: dict[str, str] | None | Unset = UNSET,
 ) -> Child:
-    """Change a child's zone or quiet hours (None: no quiet hours). Deliveries already planned
-    keep their times; the guardian can move them one by one."""
+    """Change a child's zone or quiet hours (None: no quiet hours). Schedules follow the zone;
+    deliveries already planned keep their times, and the guardian can move them one by one."""
     child = policy.guarded_child(principal, child_id)
-    if timezone is not None:
+    if timezone is not None and timezone != child.timezone:
         child.timezone = _check_timezone(timezone)
+        schedules.follow_zone(child)
     if quiet_hours is None:
         child.quiet_start = child.quiet_end = None
     elif not isinstance(quiet_hours, Unset):

@@ -144,6 +144,16 @@ def update_schedule(
     return schedule
 
 
+def follow_zone(child: Child) -> None:
+    """The child moved to another time zone (in the caller's transaction): each schedule runs
+    at its wall-clock time there, and a run planned in the old zone is taken back."""
+    for schedule in db.session.scalars(select(Schedule).where(Schedule.child_id == child.id)):
+        _unplan(schedule)
+        schedule.next_run_at = next_occurrence(
+            utcnow(), child.timezone, schedule.minute_of_day, schedule.weekdays
+        )
+
+
 def remove(principal: Principal, schedule_id: str) -> None:
     schedule, _ = _schedule_for(principal, schedule_id)
     _unplan(schedule)
