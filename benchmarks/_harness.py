@@ -92,34 +92,30 @@ def background(argv: list[str], env: dict[str, str]) -> Iterator[subprocess.Pope
         try:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
+            # Open event streams can hold a gunicorn worker past its graceful timeout.
             process.kill()
+            process.wait()
 
 
 @contextmanager
 def gunicorn(app_spec: str, env: dict[str, str], workers: int = 2) -> Iterator[int]:
     """Serve ``app_spec`` with the project's gunicorn settings; yield the port once it answers."""
     port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-c",
-            "python:config.gunicorn",
-            "--workers",
-            str(workers),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--access-logfile",
-            "/dev/null",
-            app_spec,
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
+    argv = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "-c",
+        "python:config.gunicorn",
+        "--workers",
+        str(workers),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--access-logfile",
+        "/dev/null",
+        app_spec,
+    ]
+    with background(argv, env) as process:
         deadline = time.monotonic() + 30
         while True:
             try:
@@ -130,14 +126,6 @@ def gunicorn(app_spec: str, env: dict[str, str], workers: int = 2) -> Iterator[i
                     raise RuntimeError(f"gunicorn for {app_spec} did not start") from None
                 time.sleep(0.2)
         yield port
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            # Open event streams can hold a worker past gunicorn's graceful timeout.
-            process.kill()
-            process.wait()
 
 
 @dataclass
