@@ -10,7 +10,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from voicebox.models import StoryCategory
 from voicebox.services.local_times import format_hhmm
 from voicebox.services.paging import DEFAULT_LIMIT
-from voicebox.services.story_details import StoryDetails
+from voicebox.services.story_details import STORY_FIELDS, StoryDetails
 
 
 class Timestamp(fields.DateTime):
@@ -187,9 +187,7 @@ class StoryFieldsSchema(Schema):
 
 def story_details(body: dict) -> StoryDetails:
     """Take a story's description out of a loaded body."""
-    return StoryDetails(
-        **{name: body.pop(name) for name in StoryFieldsSchema._declared_fields if name in body}
-    )
+    return StoryDetails(**{name: body.pop(name) for name in STORY_FIELDS if name in body})
 
 
 class PartySchema(Schema):

@@ -19,7 +19,7 @@ from voicebox.models import Child, Delivery, Direction, Kind, Message, MessageSt
 from voicebox.models.base import new_id
 from voicebox.services import paging, policy, uploads
 from voicebox.services.blobs import BlobStream
-from voicebox.services.story_details import StoryDetails, describe
+from voicebox.services.story_details import STORY_FIELDS, StoryDetails, describe
 from voicebox.services.tokens import Principal
 
 log = logging.getLogger(__name__)
@@ -66,9 +66,6 @@ class MessageView:
         if self.message.kind != Kind.STORY:
             return None
         return {name: getattr(self.message, name) for name in STORY_FIELDS}
-
-
-STORY_FIELDS = ("cover_text", "category", "language", "age_min", "age_max", "series_id", "episode")
 
 
 # What a MessageView reads of a message.

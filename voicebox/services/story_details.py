@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from sqlalchemy import select
 
@@ -25,6 +25,10 @@ class StoryDetails:
 
     def is_empty(self) -> bool:
         return all(value is None for value in vars(self).values())
+
+
+# The message columns a story's description is kept in, named as the fields above.
+STORY_FIELDS = tuple(field.name for field in fields(StoryDetails))
 
 
 def describe(message: Message, details: StoryDetails, series_owner: dict[str, str]) -> None:
