@@ -19,8 +19,9 @@ from voicebox.api.schemas import MessageSchema, list_of
 from voicebox.api.security import authenticated, current_principal
 from voicebox.errors import NotFound
 from voicebox.models import ChildGroup, Series
-from voicebox.services import messaging, organisations, paging, stories
+from voicebox.services import organisations, paging, stories
 from voicebox.services.messaging import MessageView
+from voicebox.services.stories import SeriesView
 
 blp = Blueprint("library", __name__, url_prefix="/api/v1", description="Stories and the library")
 
@@ -73,8 +74,7 @@ def child_boxes(child_id: str) -> dict:
 @blp.response(201, MessageSchema)
 def take_story(story_id: str) -> MessageView:
     """The device's child takes a story from a box: it arrives in their inbox now"""
-    message = stories.take(current_principal(), story_id)
-    return messaging.view_for(current_principal(), message)
+    return stories.take(current_principal(), story_id)
 
 
 @blp.route("/children/<id:child_id>/series", methods=["POST"])
@@ -89,16 +89,9 @@ def create_family_series(body: dict, child_id: str) -> Series:
 @blp.route("/series/<id:series_id>", methods=["GET"])
 @authenticated()
 @blp.response(200, SeriesDetailSchema)
-def get_series(series_id: str) -> dict:
+def get_series(series_id: str) -> SeriesView:
     """A series and its episodes in order"""
-    principal = current_principal()
-    series = stories.series_for(principal, series_id)
-    return {
-        **{name: getattr(series, name) for name in ("id", "title", "child_id", "org_id", "created_at")},
-        "episodes": [
-            messaging.view_for(principal, episode) for episode in stories.episodes(principal, series)
-        ],
-    }
+    return stories.series_detail(current_principal(), series_id)
 
 
 @blp.route("/children/<id:child_id>/groups", methods=["POST"])

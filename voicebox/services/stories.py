@@ -30,7 +30,8 @@ from voicebox.models import (
     Series,
     StoryBox,
 )
-from voicebox.services import delivery, paging, policy
+from voicebox.services import delivery, messaging, paging, policy
+from voicebox.services.messaging import MessageView
 from voicebox.services.tokens import Principal
 
 HEARD = (MessageStatus.DELIVERED, MessageStatus.PLAYED)
@@ -76,6 +77,21 @@ def _in_family(principal: Principal, child_id: str) -> bool:
 
 def _guarded_ids(user_id: str) -> list[str]:
     return list(db.session.scalars(select(Guardianship.child_id).where(Guardianship.user_id == user_id)))
+
+
+@dataclass(frozen=True)
+class SeriesView:
+    series: Series
+    episodes: list[MessageView]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.series, name)
+
+
+def series_detail(principal: Principal, series_id: str) -> SeriesView:
+    """A series the caller may see, with its episodes as they see them."""
+    series = series_for(principal, series_id)
+    return SeriesView(series, [messaging.view_for(principal, m) for m in episodes(principal, series)])
 
 
 def episodes(principal: Principal, series: Series) -> list[Message]:
@@ -249,7 +265,7 @@ def box_given_to(child_id: str, box_id: str) -> StoryBox:
     return box
 
 
-def take(principal: Principal, story_id: str) -> Message:
+def take(principal: Principal, story_id: str) -> MessageView:
     """A child picks a library story: their copy arrives in their inbox now."""
     if principal.child is None:
         raise NotFound("No such story.")
@@ -264,4 +280,4 @@ def take(principal: Principal, story_id: str) -> Message:
         raise NotFound("No such story.")
     copy = delivery.give(child, story, utcnow(), urgent=True)
     db.session.commit()
-    return copy
+    return messaging.view_for(principal, copy)
