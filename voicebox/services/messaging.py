@@ -13,13 +13,14 @@ from sqlalchemy.exc import IntegrityError
 
 from voicebox import jobs
 from voicebox.clock import utcnow
-from voicebox.errors import Conflict, DomainError, Invalid, NotFound, TooLarge
+from voicebox.errors import Conflict, Invalid, NotFound, TooLarge
 from voicebox.extensions import current_blob_store, current_settings, db
 from voicebox.models import Child, Delivery, Direction, Kind, Message, MessageStatus, Organisation, Role, User
 from voicebox.models.base import new_id
 from voicebox.services import paging, policy, uploads
 from voicebox.services.blobs import BlobStream
-from voicebox.services.story_details import STORY_FIELDS, StoryDetails, describe
+from voicebox.services.story_details import STORY_FIELDS, StoryDetails
+from voicebox.services.story_details import check as check_story
 from voicebox.services.tokens import Principal
 
 log = logging.getLogger(__name__)
@@ -198,21 +199,19 @@ def send(
         existing = db.session.scalar(select(Message).where(Message.idempotency_key == key_hash))
         if existing is not None:
             return view_for(principal, existing)
+    check_story(story, kind, {"child_id": child_id})
     message = _new_recording(principal, child_id, direction, kind, audio, upload_id)
     message.title, message.deliver_at, message.idempotency_key = title, deliver_at, key_hash
     message.urgent, message.queued = urgent, queue
-    try:
-        describe(message, story, {"child_id": child_id})
-    except DomainError:
-        _forget_original(message, upload_id)
-        raise
+    story.apply(message)
     db.session.add(message)
     try:
         db.session.flush()
     except IntegrityError:
         # Another request with the same Idempotency-Key won the race: answer with its message.
         db.session.rollback()
-        _forget_original(message, upload_id)
+        if upload_id is None:
+            current_blob_store().delete(message.original_key)
         existing = db.session.scalar(select(Message).where(Message.idempotency_key == key_hash))
         if existing is None:
             raise
@@ -233,13 +232,10 @@ def send_to_library(
 ) -> MessageView:
     """A curator's story for the organisation's library; ``ready`` once transcoded."""
     org = policy.curated_org(principal, org_id)
+    check_story(story, Kind.STORY, {"org_id": org.id})
     message = _new_recording(principal, None, Direction.LIBRARY, Kind.STORY, audio, upload_id)
     message.title, message.org_id = title, org.id
-    try:
-        describe(message, story, {"org_id": org.id})
-    except DomainError:
-        _forget_original(message, upload_id)
-        raise
+    story.apply(message)
     db.session.add(message)
     jobs.enqueue(jobs.TRANSCODE, message.id)
     db.session.commit()
@@ -255,12 +251,6 @@ def library_of(principal: Principal, org_id: str, cursor: str | None, limit: int
     return paging.Page(
         items, paging.encode_cursor(last.Message.created_at, last.Message.id) if last else None
     )
-
-
-def _forget_original(message: Message, upload_id: str | None) -> None:
-    """A recording that will not become a message: its stored original is only space now."""
-    if upload_id is None:
-        current_blob_store().delete(message.original_key)
 
 
 def help_recording(

@@ -26,17 +26,23 @@ class StoryDetails:
     def is_empty(self) -> bool:
         return all(value is None for value in vars(self).values())
 
+    def apply(self, message: Message) -> None:
+        """Write the description on the story's message (``check`` it first)."""
+        for name, value in vars(self).items():
+            setattr(message, name, value)
+
 
 # The message columns a story's description is kept in, named as the fields above.
 STORY_FIELDS = tuple(field.name for field in fields(StoryDetails))
 
 
-def describe(message: Message, details: StoryDetails, series_owner: dict[str, str]) -> None:
-    """Check ``details`` and write them on ``message`` (a story of ``series_owner``: a
-    ``child_id`` or an ``org_id``); a series' episode numbers are unique."""
+def check(details: StoryDetails, kind: str, series_owner: dict[str, str]) -> None:
+    """Refuse ``details`` that do not fit a recording of ``kind`` by ``series_owner`` (a
+    ``child_id`` or an ``org_id``); a series' episode numbers are unique. Runs before the
+    recording is stored, so a refusal leaves nothing behind."""
     if details.is_empty():
         return
-    if message.kind != Kind.STORY:
+    if kind != Kind.STORY:
         raise Invalid(
             "Only a story has a cover, ages, a category or a series.", {"kind": ["Must be 'story'."]}
         )
@@ -61,5 +67,3 @@ def describe(message: Message, details: StoryDetails, series_owner: dict[str, st
         )
         if taken is not None:
             raise Conflict(f"Episode {details.episode} of this series exists already.")
-    for name, value in vars(details).items():
-        setattr(message, name, value)
