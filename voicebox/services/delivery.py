@@ -68,6 +68,11 @@ def prepare(message: Message) -> None:
             select(Guardianship.user_id).where(Guardianship.child_id == message.child_id)
         )
         rows = [Delivery(message_id=message.id, user_id=user_id, due_at=asked) for user_id in guardians]
+    _place(message, rows, now)
+
+
+def _place(message: Message, rows: list[Delivery], now: datetime) -> None:
+    """Add ``rows`` of ``message``: delivered now if all are due, else the message waits."""
     db.session.add_all(rows)
     db.session.flush()
     if all(row.due_at <= now for row in rows):
@@ -106,13 +111,7 @@ def give(
         message = story
     due = due if urgent else due_for_child(message, child, due)
     row = Delivery(message_id=message.id, child_id=child.id, due_at=due, schedule_id=schedule_id)
-    db.session.add(row)
-    db.session.flush()
-    now = utcnow()
-    if due <= now:
-        deliver_now(message, [row], now)
-    else:
-        message.status = MessageStatus.SCHEDULED
+    _place(message, [row], utcnow())
     return message
 
 

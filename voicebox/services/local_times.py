@@ -12,8 +12,6 @@ from collections.abc import Collection
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-MINUTES_PER_DAY = 24 * 60
-
 
 def parse_hhmm(text: str) -> int:
     """Minutes after midnight of an "HH:MM" wall time; ValueError if it is not one."""
