@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import available_timezones
@@ -16,7 +15,7 @@ from voicebox.extensions import current_settings, db
 from voicebox.models import Child, Consent, GuardianInvite, Guardianship, Relation, Role, User
 from voicebox.services import policy, schedules
 from voicebox.services.local_times import parse_hhmm
-from voicebox.services.tokens import Principal, hash_secret
+from voicebox.services.tokens import Principal, hash_secret, readable_code
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 
@@ -27,8 +26,6 @@ class Unset:
 
 UNSET = Unset()
 OLDEST_CHILD_AGE = 18
-# Read aloud over a phone call to a grandparent: no 0/O or 1/I/L to confuse.
-INVITE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 INVITE_LENGTH = 10
 
 
@@ -169,7 +166,7 @@ def list_guardians(principal: Principal, child_id: str) -> list[GuardianView]:
 
 def invite_guardian(principal: Principal, child_id: str, relation: str) -> Invite:
     child = policy.guarded_child(principal, child_id)
-    code = "".join(secrets.choice(INVITE_ALPHABET) for _ in range(INVITE_LENGTH))
+    code = readable_code(INVITE_LENGTH)
     expires_at = utcnow() + timedelta(hours=current_settings().invite_ttl_hours)
     db.session.add(
         GuardianInvite(

@@ -8,8 +8,6 @@ organisation's groups.
 
 from __future__ import annotations
 
-import secrets
-
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
@@ -30,10 +28,8 @@ from voicebox.models import (
     User,
 )
 from voicebox.services import policy, stories
-from voicebox.services.tokens import Principal
+from voicebox.services.tokens import Principal, readable_code
 
-# Read aloud or written on a blackboard: no 0/O or 1/I/L to confuse.
-JOIN_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 JOIN_CODE_LENGTH = 8
 MAX_BOX_ITEMS = 200
 
@@ -88,8 +84,7 @@ def revoke_curator(principal: Principal, org_id: str, user_id: str) -> None:
 
 def create_group(principal: Principal, org_id: str, name: str, kind: str) -> ChildGroup:
     org = policy.curated_org(principal, org_id)
-    code = "".join(secrets.choice(JOIN_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
-    group = ChildGroup(org_id=org.id, name=name, kind=kind, join_code=code)
+    group = ChildGroup(org_id=org.id, name=name, kind=kind, join_code=readable_code(JOIN_CODE_LENGTH))
     db.session.add(group)
     db.session.commit()
     return group
@@ -167,9 +162,14 @@ def create_box(
     box = StoryBox(org_id=org.id, title=title, description=description, created_by=principal.user.id)  # type: ignore[union-attr]
     db.session.add(box)
     db.session.flush()
-    db.session.add_all(BoxItem(box_id=box.id, position=n, message_id=sid) for n, sid in enumerate(story_ids))
+    _fill(box, story_ids)
     db.session.commit()
     return stories.box_view(None, box)
+
+
+def _fill(box: StoryBox, story_ids: list[str]) -> None:
+    """Put the stories in the (empty) box, in this order."""
+    db.session.add_all(BoxItem(box_id=box.id, position=n, message_id=sid) for n, sid in enumerate(story_ids))
 
 
 def _box_for(principal: Principal, box_id: str) -> StoryBox:
@@ -196,7 +196,7 @@ def set_items(principal: Principal, box_id: str, items: list[str]) -> stories.Bo
     box = _box_for(principal, box_id)
     story_ids = _library_stories(db.session.get_one(Organisation, box.org_id), items)
     db.session.execute(delete(BoxItem).where(BoxItem.box_id == box.id))
-    db.session.add_all(BoxItem(box_id=box.id, position=n, message_id=sid) for n, sid in enumerate(story_ids))
+    _fill(box, story_ids)
     db.session.commit()
     return stories.box_view(None, box)
 

@@ -33,6 +33,16 @@ def hash_secret(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+# Codes people read aloud (over a phone call to a grandparent, off a blackboard): no 0/O or
+# 1/I/L to confuse.
+READABLE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+
+
+def readable_code(length: int) -> str:
+    """A random code of ``length`` characters a person can read out and type back."""
+    return "".join(secrets.choice(READABLE_ALPHABET) for _ in range(length))
+
+
 def issue(*, user: User | None = None, device: Device | None = None) -> str:
     """Add a token for the user or the device to the session; return its only plain copy."""
     settings = current_settings()
