@@ -44,7 +44,8 @@ def _inbox_query(mailbox: Mailbox) -> Select:
 
 def _view(row: Row, position_ms: int | None) -> MessageView:
     if row.org_id is not None:
-        sender: Party | None = Party(row.org_id, row.org_name)  # a library story's copy
+        # A library story's copy (only in an inbox: it has no sender, so no outbox lists it).
+        sender: Party | None = Party(row.org_id, row.org_name)
     else:
         sender = Party(row.sender_user_id, row.sender_name) if row.sender_user_id else None
     return view(row, Party(row.child_id, row.child_name), sender, position_ms)
@@ -89,14 +90,10 @@ def outbox(principal: Principal, cursor: str | None = None, limit: int = DEFAULT
         )
     query = (
         select(
-            *VIEW_COLUMNS,
-            Child.display_name.label("child_name"),
-            Sender.display_name.label("sender_name"),
-            Organisation.name.label("org_name"),
+            *VIEW_COLUMNS, Child.display_name.label("child_name"), Sender.display_name.label("sender_name")
         )
         .join(Child, Child.id == Message.child_id)
         .outerjoin(Sender, Sender.id == Message.sender_user_id)
-        .outerjoin(Organisation, Organisation.id == Message.org_id)
         .where(mine)
     )
     rows, last = newest_first(query, Message.created_at, Message.id, cursor, limit)
