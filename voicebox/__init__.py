@@ -67,8 +67,10 @@ def _engine_options(settings: Settings) -> dict:
         # Worker, beat and API share the file: wait for a lock rather than fail at once.
         return {"connect_args": {"timeout": 30}}
     # A database that stops answering must fail a request (and the health check) in seconds.
+    # No ping before each use (a round trip on every request): a connection the database
+    # dropped fails its first statement, the token lookup retries it, and any other request
+    # gets a 503 to retry (errors.py).
     return {
-        "pool_pre_ping": True,
         "pool_size": settings.database_pool_size,
         "connect_args": {"connect_timeout": 5},
     }

@@ -11,6 +11,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, g, json
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -119,6 +120,17 @@ def _render_http_exception(error: HTTPException) -> Response:
     return response
 
 
+def _render_database_error(error: DBAPIError) -> Response:
+    if not error.connection_invalidated:
+        return _render_unexpected(error)
+    # The database dropped the connection (a restart, a failover): the pool has already let go
+    # of every connection made before, so the same request will work once it is back.
+    log.warning("database connection lost", extra={"request_id": g.get("request_id")})
+    response = problem(503, "Service Unavailable", "The database connection was lost; try again shortly.")
+    response.headers["Retry-After"] = "1"
+    return response
+
+
 def _render_unexpected(error: Exception) -> Response:
     log.exception("unhandled error", extra={"request_id": g.get("request_id")})
     return problem(500, "Internal Server Error", "Something went wrong on our side; it has been logged.")
@@ -127,4 +139,5 @@ def _render_unexpected(error: Exception) -> Response:
 def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(DomainError, _render_domain_error)
     app.register_error_handler(HTTPException, _render_http_exception)
+    app.register_error_handler(DBAPIError, _render_database_error)
     app.register_error_handler(Exception, _render_unexpected)

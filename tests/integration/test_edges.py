@@ -6,9 +6,11 @@ import logging
 import re
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 
-from tests.conftest import Api, build_app, dispose
+from tests.conftest import Api, build_app, dispose, wipe
+from voicebox.extensions import db
 
 
 def test_health_reports_everything_up(anonymous: Api) -> None:
@@ -37,6 +39,52 @@ def test_health_reports_each_part_down(production_env: dict) -> None:
         "broker": {"status": "down"},
         "storage": {"status": "down"},
     }
+
+
+def _drop_the_pooled_connection(app: Flask, postgres_url: str) -> None:
+    """End, from outside, the one connection the app's pool holds, as a database restart does."""
+    with app.app_context():
+        pid = db.session.scalar(sa.text("SELECT pg_backend_pid()"))
+        db.session.remove()
+    outside = sa.create_engine(postgres_url)
+    with outside.begin() as connection:
+        assert connection.scalar(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    outside.dispose()
+
+
+def test_a_database_restart_under_the_pool_is_never_a_500(production_env: dict, postgres_url: str) -> None:
+    # One pooled connection, so that the one dropped is the one the next request gets.
+    app = build_app(production_env, VOICEBOX_DATABASE_POOL_SIZE="1")
+    try:
+        api = Api(app.test_client())
+        registered = api.post(
+            "/auth/register",
+            {
+                "phone": "+8613900000456",
+                "password": "correct horse",
+                "display_name": "Mama",
+                "role": "parent",
+            },
+        )
+        api.token = registered.json["token"]
+
+        _drop_the_pooled_connection(app, postgres_url)
+        # An authenticated request: the token lookup finds the connection gone and tries again.
+        me = api.get("/me")
+        assert me.status_code == 200, me.json
+        assert me.json["display_name"] == "Mama"
+
+        _drop_the_pooled_connection(app, postgres_url)
+        # Any other request: a clear answer to retry, and the retry works.
+        login = {"phone": "+8613900000456", "password": "correct horse"}
+        first = api.post("/auth/login", login)
+        assert first.status_code == 503, first.json
+        assert "Retry-After" in first.headers
+        assert first.json["detail"] == "The database connection was lost; try again shortly."
+        assert api.post("/auth/login", login).status_code == 200
+    finally:
+        wipe(app)
+        dispose(app)
 
 
 def test_openapi_describes_every_endpoint(app: Flask, anonymous: Api) -> None:
