@@ -1,22 +1,39 @@
 """The help queue: claiming the most urgent request under a lease, and handing it back or on.
 
-A claim is one statement: the inner SELECT picks the best waiting row and locks it, skipping
+A claim's UPDATE takes the best waiting row that its inner SELECT picked and locked, skipping
 rows other claims hold locked (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite runs one
-writer at a time), and the UPDATE takes it only if it is still waiting. Two helpers claiming
-at once get two different requests, never the same one.
+writer at a time), and only if it is still waiting. Two helpers claiming at once get two
+different requests, never the same one. On PostgreSQL the whole claim (the helper's capacity
+check under a lock on their row, the claim, its audit row and its queue event) is one
+statement of data-modifying CTEs, one round trip; SQLite has no such statements and takes the
+same steps one by one.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Row, Select, bindparam, exists, func, insert, literal, select, true, update
 
+from voicebox import jobs
 from voicebox.clock import utcnow
 from voicebox.errors import Conflict, Forbidden
 from voicebox.extensions import current_settings, db
-from voicebox.models import HelpEventKind, HelpRequest, HelpStatus, Outcome, Role, Volunteer, WaitingFor
+from voicebox.models import (
+    AuditEntry,
+    HelpEvent,
+    HelpEventKind,
+    HelpRequest,
+    HelpStatus,
+    Outcome,
+    Role,
+    Volunteer,
+    WaitingFor,
+)
+from voicebox.models.base import UTCDateTime, new_id
 from voicebox.services import audit, help_events, policy
 from voicebox.services.helpdesk import HelpRequestView, locked, view
 from voicebox.services.tokens import Principal
@@ -25,48 +42,139 @@ from voicebox.services.tokens import Principal
 def claim(principal: Principal) -> HelpRequestView | None:
     """Take the most urgent waiting request, or None when none waits."""
     policy.require_helper(principal)
-    me = principal.user.id  # type: ignore[union-attr]
-    holding = select(func.count()).where(HelpRequest.held_by == me, HelpRequest.status == HelpStatus.HELD)
-    # Locking the helper's own row makes their capacity check and claim one step.
-    presence = db.session.execute(
-        select(Volunteer.available, Volunteer.capacity, holding.scalar_subquery().label("holding"))
-        .where(Volunteer.user_id == me)
-        .with_for_update(of=Volunteer)
-    ).first()
+    if db.session.get_bind().dialect.name == "postgresql":
+        claimed = _claim_in_one_statement(principal)
+    else:
+        claimed = _claim_step_by_step(principal)
+    if claimed is None:
+        db.session.commit()
+        return None
+    answer = view(principal, claimed)
+    db.session.commit()
+    return answer
+
+
+def _holding() -> Select:
+    """How many requests the helper bound as ``me`` holds."""
+    return select(func.count()).where(
+        HelpRequest.held_by == bindparam("me"), HelpRequest.status == HelpStatus.HELD
+    )
+
+
+def _check_room(presence: Row | None) -> None:
     if presence is None or not presence.available:
         raise Conflict("Set yourself available before you take requests.")
     if presence.holding >= presence.capacity:
         raise Conflict(f"You hold {presence.capacity} requests, your capacity; answer or release one first.")
-    now = utcnow()
-    if principal.role == Role.SUPERVISOR:
+
+
+def _queue_for(principal_role: str) -> tuple[Any, tuple[Any, ...]]:
+    """Which waiting requests a helper of ``principal_role`` may take, and in what order."""
+    if principal_role == Role.SUPERVISOR:
         # 'supervisors' sorts before 'volunteers': escalated requests first, then the rest.
-        waiting = HelpRequest.waiting_for.is_not(None)
-        order = (HelpRequest.waiting_for, HelpRequest.rank_at, HelpRequest.id)
-    else:
-        waiting = HelpRequest.waiting_for == WaitingFor.VOLUNTEERS
-        order = (HelpRequest.rank_at, HelpRequest.id)
-    best = select(HelpRequest.id).where(waiting).order_by(*order).limit(1).with_for_update(skip_locked=True)
-    claimed = db.session.execute(
+        return HelpRequest.waiting_for.is_not(None), (
+            HelpRequest.waiting_for,
+            HelpRequest.rank_at,
+            HelpRequest.id,
+        )
+    return HelpRequest.waiting_for == WaitingFor.VOLUNTEERS, (HelpRequest.rank_at, HelpRequest.id)
+
+
+def _take(principal_role: str, room: Any) -> Any:
+    """The UPDATE that takes the best request waiting for a helper of ``principal_role`` (the
+    bound ``me``) under a lease until ``lease_until``, if there is ``room``, returning the row."""
+    waiting, waiting_order = _queue_for(principal_role)
+    best = (
+        select(HelpRequest.id)
+        .where(waiting, room)
+        .order_by(*waiting_order)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    return (
         update(HelpRequest)
         .where(HelpRequest.id == best.scalar_subquery(), waiting)
         .values(
             status=HelpStatus.HELD,
             waiting_for=None,
-            held_by=me,
-            claimed_at=now,
-            lease_expires_at=now + timedelta(seconds=current_settings().help_lease_seconds),
+            held_by=bindparam("me"),
+            claimed_at=bindparam("now", type_=UTCDateTime()),
+            lease_expires_at=bindparam("lease_until", type_=UTCDateTime()),
         )
         .returning(*HelpRequest.__table__.columns)
-        .execution_options(synchronize_session=False)
+    )
+
+
+def _lease(principal: Principal) -> dict[str, Any]:
+    now = utcnow()
+    lease_until = now + timedelta(seconds=current_settings().help_lease_seconds)
+    return {"me": principal.user.id, "now": now, "lease_until": lease_until}  # type: ignore[union-attr]
+
+
+def _claim_step_by_step(principal: Principal) -> Row | None:
+    me = principal.user.id  # type: ignore[union-attr]
+    # Locking the helper's own row makes their capacity check and claim one step.
+    presence = db.session.execute(
+        select(Volunteer.available, Volunteer.capacity, _holding().scalar_subquery().label("holding"))
+        .where(Volunteer.user_id == me)
+        .with_for_update(of=Volunteer),
+        {"me": me},
     ).first()
-    if claimed is None:
-        db.session.commit()
+    _check_room(presence)
+    take = _take(principal.role, true()).execution_options(synchronize_session=False)
+    claimed = db.session.execute(take, _lease(principal)).first()
+    if claimed is not None:
+        audit.record(principal, "claim", claimed.id)
+        help_events.record(claimed, HelpEventKind.CLAIMED)
+    return claimed
+
+
+@functools.cache
+def _one_statement_claim(principal_role: str) -> Select:
+    """The same steps as ``_claim_step_by_step``, as data-modifying CTEs in one statement,
+    built once per role (building it costs more than running it).
+
+    ``presence`` locks the helper's row first (``room`` reads it before any request is
+    locked); ``claimed`` takes a request only if there is room; ``audited`` and ``evented``
+    write the audit row and the queue event for what ``claimed`` returned, and nothing when it
+    returned nothing.
+    """
+    presence = (
+        select(Volunteer.available, Volunteer.capacity, _holding().scalar_subquery().label("holding"))
+        .where(Volunteer.user_id == bindparam("me"))
+        .with_for_update(of=Volunteer)
+        .cte("presence")
+    )
+    room = exists().where(presence.c.available, presence.c.holding < presence.c.capacity)
+    claimed = _take(principal_role, room).cte("claimed")
+    now = bindparam("now", type_=UTCDateTime())
+    audited = insert(AuditEntry).from_select(
+        ["id", "at", "actor_user_id", "actor_role", "action", "request_id"],
+        select(
+            bindparam("audit_id"), now, bindparam("me"), literal(principal_role), literal("claim")
+        ).add_columns(claimed.c.id),
+    )
+    evented = insert(HelpEvent).from_select(
+        ["request_id", "kind", "at", "push"],
+        select(claimed.c.id, literal(HelpEventKind.CLAIMED.value), now, literal(False)),
+    )
+    return (
+        select(presence.c.available, presence.c.capacity, presence.c.holding, *claimed.c)
+        .select_from(presence)
+        .outerjoin(claimed, true())
+        .add_cte(audited.cte("audited"), evented.cte("evented"))
+    )
+
+
+def _claim_in_one_statement(principal: Principal) -> Row | None:
+    row = db.session.execute(
+        _one_statement_claim(principal.role), {**_lease(principal), "audit_id": new_id()}
+    ).first()
+    _check_room(row)
+    if row.id is None:  # type: ignore[union-attr]  # _check_room refused None
         return None
-    audit.record(principal, "claim", claimed.id)
-    help_events.record(claimed, HelpEventKind.CLAIMED)
-    answer = view(principal, claimed)
-    db.session.commit()
-    return answer
+    jobs.wake(help_events.TOPIC)
+    return row
 
 
 def requeue(request: HelpRequest, now: datetime) -> None:
