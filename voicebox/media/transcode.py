@@ -10,6 +10,7 @@ resamples to 192 kHz internally.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -140,22 +141,53 @@ class _Encoder:
         self.container.close()
 
 
-def _encode(samples: np.ndarray, gain: float, workdir: Path) -> list[RenditionFile]:
-    encoders = [_Encoder(spec, workdir / f"{spec.format}.{spec.extension}") for spec in RENDITIONS]
+@dataclass(frozen=True)
+class Measured:
+    """Pass one's result: the speech (silence trimmed), the gain it needs, and its waveform."""
+
+    speech: np.ndarray
+    loudness_in: float
+    gain_db: float
+    waveform: list[int]
+
+
+def measure(source: BinaryIO, workdir: Path, max_seconds: float, deadline: float) -> Measured:
+    """Pass one: decode ``source`` into ``workdir`` once, measure it and find the speech."""
+    pcm_path = workdir / "decoded.f32"
+    loudness = _decode(source, pcm_path, max_seconds, deadline)
+    samples = np.memmap(pcm_path, dtype=np.float32, mode="r")
+    peaks = _peaks(samples)
+    span = speech_span(peaks)
+    if span is None or loudness < SILENT_BELOW_LUFS:
+        raise Rejected(Reason.SILENT, "The recording is silent; check the microphone and record again.")
+    return Measured(
+        speech=samples[span.start * BLOCK : min(span.stop * BLOCK, samples.size)],
+        loudness_in=loudness,
+        gain_db=min(max(TARGET_LUFS - loudness, MIN_GAIN_DB), MAX_GAIN_DB),
+        waveform=waveform(peaks[span.start : span.stop]),
+    )
+
+
+def normalised_frames(measured: Measured) -> Iterator[av.AudioFrame]:
+    """Pass two's input to every encoder: the speech with its gain, through the peak limiter."""
+    gain = np.float32(10 ** (measured.gain_db / 20))
     limiter = AudioFilter("alimiter", LIMITER, RATE)
+    for start in range(0, measured.speech.size, CHUNK):
+        chunk = np.asarray(measured.speech[start : start + CHUNK], dtype=np.float32) * gain
+        frame = av.AudioFrame.from_ndarray(chunk.reshape(1, -1), format="flt", layout="mono")
+        frame.sample_rate = RATE
+        frame.pts = start
+        frame.time_base = TIME_BASE
+        yield from limiter.process(frame)
+    yield from limiter.process(None)
+
+
+def _encode(measured: Measured, workdir: Path) -> list[RenditionFile]:
+    encoders = [_Encoder(spec, workdir / f"{spec.format}.{spec.extension}") for spec in RENDITIONS]
     try:
-        for start in range(0, samples.size, CHUNK):
-            chunk = np.asarray(samples[start : start + CHUNK], dtype=np.float32) * np.float32(gain)
-            frame = av.AudioFrame.from_ndarray(chunk.reshape(1, -1), format="flt", layout="mono")
-            frame.sample_rate = RATE
-            frame.pts = start
-            frame.time_base = TIME_BASE
-            for limited in limiter.process(frame):
-                for encoder in encoders:
-                    encoder.encode(limited)
-        for limited in limiter.process(None):
+        for frame in normalised_frames(measured):
             for encoder in encoders:
-                encoder.encode(limited)
+                encoder.encode(frame)
         for encoder in encoders:
             encoder.encode(None)
     except BaseException:
@@ -168,21 +200,13 @@ def _encode(samples: np.ndarray, gain: float, workdir: Path) -> list[RenditionFi
 def render(source: BinaryIO, workdir: Path, max_seconds: float, time_budget_seconds: float) -> Rendered:
     """Every rendition of ``source`` as files in ``workdir``; Rejected if it cannot be one."""
     deadline = time.monotonic() + time_budget_seconds
-    pcm_path = workdir / "decoded.f32"
-    loudness = _decode(source, pcm_path, max_seconds, deadline)
-    samples = np.memmap(pcm_path, dtype=np.float32, mode="r")
-    peaks = _peaks(samples)
-    span = speech_span(peaks)
-    if span is None or loudness < SILENT_BELOW_LUFS:
-        raise Rejected(Reason.SILENT, "The recording is silent; check the microphone and record again.")
-    gain_db = min(max(TARGET_LUFS - loudness, MIN_GAIN_DB), MAX_GAIN_DB)
-    speech = samples[span.start * BLOCK : min(span.stop * BLOCK, samples.size)]
-    files = _encode(speech, 10 ** (gain_db / 20), workdir)
+    measured = measure(source, workdir, max_seconds, deadline)
+    files = _encode(measured, workdir)
     _deadline_check(deadline)
     return Rendered(
-        duration_ms=int(speech.size * 1000 / RATE),
-        waveform=waveform(peaks[span.start : span.stop]),
-        loudness_in=loudness,
-        gain_db=gain_db,
+        duration_ms=int(measured.speech.size * 1000 / RATE),
+        waveform=measured.waveform,
+        loudness_in=measured.loudness_in,
+        gain_db=measured.gain_db,
         files=files,
     )
