@@ -1,13 +1,19 @@
-"""Shared benchmark plumbing: a temporary PostgreSQL schema, gunicorn servers, an HTTP load loop.
+"""Shared benchmark plumbing: the entry point, seeds checked against the models, a temporary
+PostgreSQL schema, gunicorn servers, an HTTP load loop.
 
 Benchmarks compare against a baseline measured in the same run, because these machines are
 noisy; each goal ends with one line ``BENCH <name>: <figure> (goal <goal>): met|missed``.
+Every benchmark takes ``--quick``: sizes that run in seconds, so that ``make test`` runs each
+one and a change that breaks a benchmark fails CI. A quick run checks that the benchmark works,
+not its goals (its sizes are too small to mean anything): it exits 0 whatever it measured.
 """
 
 from __future__ import annotations
 
+import argparse
 import http.client
 import os
+import re
 import secrets
 import socket
 import statistics
@@ -15,7 +21,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,8 +33,63 @@ PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
 
 
+_verdicts: list[bool] = []
+
+
 def report(name: str, figure: float, goal: str, met: bool, unit: str = "") -> None:
+    _verdicts.append(met)
     print(f"BENCH {name}: {figure:.3g}{unit} (goal {goal}): {'met' if met else 'missed'}", flush=True)
+
+
+def entry(main: Callable[[bool], None], description: str | None) -> None:
+    """Run a benchmark's ``main(quick)`` from the command line; exit 1 if a full run missed a goal."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--quick", action="store_true", help="sizes that run in seconds; goals not judged")
+    quick = parser.parse_args().quick
+    if quick:
+        print("quick run: sizes too small for the goals; this checks only that the benchmark works")
+    main(quick)
+    if not quick and not all(_verdicts):
+        sys.exit(1)
+
+
+_INSERT = re.compile(r"^\s*INSERT INTO (\w+) \(([^)]*)\)", re.IGNORECASE)
+
+
+def seeds(*statements: str) -> list[sa.TextClause]:
+    """Raw SQL seeds, each checked against its model's table before it runs.
+
+    A seed names only columns the table has and fills every NOT NULL column the database does
+    not fill itself; a column the models default in Python (``default=``) must be named, since
+    raw SQL never runs that default. A schema change that a seed does not follow fails here,
+    with the column named, rather than half-way through a load.
+    """
+    from voicebox.extensions import db
+    from voicebox.models import Child  # noqa: F401 - registers every model on the metadata
+
+    checked = []
+    for statement in statements:
+        match = _INSERT.match(statement)
+        if match is None:
+            raise ValueError(f"a seed is an INSERT INTO table (columns): {statement[:60]!r}")
+        table = db.metadata.tables[match.group(1)]
+        named = {column.strip() for column in match.group(2).split(",")}
+        unknown = named - set(table.columns.keys())
+        required = {
+            column.name
+            for column in table.columns
+            if not column.nullable
+            and column.server_default is None
+            and column is not table.autoincrement_column
+        }
+        missing = required - named
+        if unknown or missing:
+            raise ValueError(
+                f"seed for {table.name} is out of date with the models: "
+                f"unknown columns {sorted(unknown)}, missing NOT NULL columns {sorted(missing)}"
+            )
+        checked.append(sa.text(statement))
+    return checked
 
 
 def free_port() -> int:

@@ -10,8 +10,8 @@ Baseline in the same run: the naive design, one Celery ETA task per delivery
 of the same instant, each task delivering and notifying its one row.
 
 Then normal load: one delivery due each second for a minute; each one's lateness is the time
-its row was marked delivered less its ``due_at``. Goals: the spike drained within 20 s, at
-least 5 times the naive rate, and p99 lateness under 5 s.
+its row was marked delivered less its ``due_at``. Goals: at least 5 times the naive rate, and
+p99 lateness under 5 s; the time to drain the spike is printed as a figure.
 """
 
 from __future__ import annotations
@@ -28,16 +28,24 @@ import redis
 import sqlalchemy as sa
 from celery import Celery
 
-from benchmarks._harness import REDIS_URL, background, migrate, postgres_schema, production_env, report
+from benchmarks._harness import (
+    REDIS_URL,
+    background,
+    entry,
+    migrate,
+    postgres_schema,
+    production_env,
+    report,
+    seeds,
+)
 from voicebox.cli import beat_command, worker_command
 
-SPIKE = 100_000
-NAIVE = 10_000
-STEADY_SECONDS = 60
 WORKER_PROCESSES = 2
-PARENT = """INSERT INTO users (id, phone, password_hash, display_name, role, status, created_at)
-              VALUES ('parent', '+8613700000000', 'x', 'Mama', 'parent', 'active', now())"""
-SEED = [
+(PARENT,) = seeds(
+    """INSERT INTO users (id, phone, password_hash, display_name, role, status, created_at)
+       VALUES ('parent', '+8613700000000', 'x', 'Mama', 'parent', 'active', now())"""
+)
+SEED = seeds(
     """INSERT INTO children (id, display_name, birth_year, timezone, created_at, quiet_since)
        SELECT :tag || g, 'Child ' || g, 2016, 'Asia/Shanghai', now(), now()
        FROM generate_series(1, :count) g""",
@@ -49,7 +57,7 @@ SEED = [
     """INSERT INTO deliveries (id, message_id, child_id, due_at, position_ms)
        SELECT :tag || g, :tag || g, :tag || g, :due + (g - 1) * :step, 0
        FROM generate_series(1, :count) g""",
-]
+)
 
 LATENESS = "SELECT extract(epoch FROM delivered_at - due_at) FROM deliveries WHERE id LIKE 't%'"
 
@@ -57,7 +65,7 @@ LATENESS = "SELECT extract(epoch FROM delivered_at - due_at) FROM deliveries WHE
 def seed(engine: sa.Engine, tag: str, count: int, due: datetime, step: timedelta = timedelta(0)) -> None:
     with engine.begin() as connection:
         for statement in SEED:
-            connection.execute(sa.text(statement), {"tag": tag, "count": count, "due": due, "step": step})
+            connection.execute(statement, {"tag": tag, "count": count, "due": due, "step": step})
     with engine.connect() as connection:
         # A live database has statistics (autovacuum keeps them); freshly loaded tables have none,
         # and without them PostgreSQL reads every message through the status index per batch.
@@ -89,9 +97,9 @@ def purge_broker() -> None:
     redis.Redis.from_url(REDIS_URL).flushdb()
 
 
-def naive_rate(engine: sa.Engine, env: dict[str, str]) -> float:
+def naive_rate(engine: sa.Engine, env: dict[str, str], count: int, head_start: float) -> float:
     # Due in 2100: voicebox's dispatcher would never touch these rows; only the ETA tasks do.
-    seed(engine, "n", NAIVE, datetime(2100, 1, 1, tzinfo=UTC))
+    seed(engine, "n", count, datetime(2100, 1, 1, tzinfo=UTC))
     argv = [
         sys.executable,
         "-m",
@@ -111,37 +119,40 @@ def naive_rate(engine: sa.Engine, env: dict[str, str]) -> float:
     with background(argv, env):
         sender = Celery("naive-sender", broker=REDIS_URL)
         started = time.monotonic()
-        eta = datetime.now(UTC) + timedelta(seconds=10)
+        eta = datetime.now(UTC) + timedelta(seconds=head_start)
         with sender.producer_or_acquire() as producer:
-            for n in range(1, NAIVE + 1):
+            for n in range(1, count + 1):
                 sender.send_task(
                     "bench.naive_deliver", args=[f"n{n}"], eta=eta, queue="bench-naive", producer=producer
                 )
-        print(f"naive: {NAIVE} ETA tasks sent in {time.monotonic() - started:.1f} s", flush=True)
+        print(f"naive: {count} ETA tasks sent in {time.monotonic() - started:.1f} s", flush=True)
         if datetime.now(UTC) > eta:
             raise RuntimeError("sending the ETA tasks took longer than their head start")
-        seconds = wait_all(engine, "n", NAIVE, eta, limit=600)
-    rate = NAIVE / seconds
-    print(f"naive (one ETA task per delivery): {NAIVE} in {seconds:.1f} s, {rate:.0f}/s", flush=True)
+        seconds = wait_all(engine, "n", count, eta, limit=600)
+    rate = count / seconds
+    print(f"naive (one ETA task per delivery): {count} in {seconds:.1f} s, {rate:.0f}/s", flush=True)
     return rate
 
 
-def main() -> None:
+def main(quick: bool) -> None:
+    spike, naive_count, steady_seconds = (2_000, 200, 5) if quick else (100_000, 10_000, 60)
+    # Time to seed the spike and start the worker and beat before it falls due.
+    head_start = 10 if quick else 40
     purge_broker()
     with postgres_schema() as database_url, tempfile.TemporaryDirectory() as data:
         env = production_env(database_url, Path(data))
         migrate(env)
         engine = sa.create_engine(database_url)
         with engine.begin() as connection:
-            connection.execute(sa.text(PARENT))
+            connection.execute(PARENT)
         try:
-            naive = naive_rate(engine, env)
+            naive = naive_rate(engine, env, naive_count, head_start=5 if quick else 10)
             purge_broker()
-            due = datetime.now(UTC) + timedelta(seconds=40)
+            due = datetime.now(UTC) + timedelta(seconds=head_start)
             started = time.monotonic()
-            seed(engine, "s", SPIKE, due)
+            seed(engine, "s", spike, due)
             print(
-                f"seeded {SPIKE} deliveries due at one instant in {time.monotonic() - started:.1f} s",
+                f"seeded {spike} deliveries due at one instant in {time.monotonic() - started:.1f} s",
                 flush=True,
             )
             worker = [*worker_command(WORKER_PROCESSES, "WARNING"), "--without-gossip", "--without-mingle"]
@@ -151,15 +162,15 @@ def main() -> None:
                 stack.enter_context(background(beat, env))
                 if datetime.now(UTC) > due:
                     raise RuntimeError("seeding took longer than the spike's head start")
-                seconds = wait_all(engine, "s", SPIKE, due, limit=300)
-                rate = SPIKE / seconds
-                print(f"voicebox: {SPIKE} in {seconds:.1f} s, {rate:.0f}/s", flush=True)
-                told = wait_all(engine, "s", SPIKE, due, limit=300, column="notified_at")
+                seconds = wait_all(engine, "s", spike, due, limit=300)
+                rate = spike / seconds
+                print(f"voicebox: {spike} in {seconds:.1f} s, {rate:.0f}/s", flush=True)
+                told = wait_all(engine, "s", spike, due, limit=300, column="notified_at")
                 print(f"voicebox: every recipient notified {told:.1f} s after the due instant", flush=True)
 
                 steady_from = datetime.now(UTC) + timedelta(seconds=5)
-                seed(engine, "t", STEADY_SECONDS, steady_from, timedelta(seconds=1))
-                wait_all(engine, "t", STEADY_SECONDS, steady_from, limit=STEADY_SECONDS + 60)
+                seed(engine, "t", steady_seconds, steady_from, timedelta(seconds=1))
+                wait_all(engine, "t", steady_seconds, steady_from, limit=steady_seconds + 60)
             with engine.connect() as connection:
                 lateness = [float(late) for (late,) in connection.execute(sa.text(LATENESS))]
         finally:
@@ -167,10 +178,10 @@ def main() -> None:
             purge_broker()
     p99 = statistics.quantiles(lateness, n=100)[98]
     print(f"normal load, 1 due per second: lateness p50 {statistics.median(lateness):.2f} s, p99 {p99:.2f} s")
-    report("bedtime_spike_seconds_100k", seconds, "<= 20 s", seconds <= 20, " s")
+    print(f"voicebox: the {spike} deliveries drained {seconds:.1f} s after their due instant")
     report("bedtime_spike_rate_vs_naive_eta", rate / naive, ">= 5", rate / naive >= 5)
     report("steady_lateness_p99_s", p99, "< 5 s", p99 < 5, " s")
 
 
 if __name__ == "__main__":
-    main()
+    entry(main, __doc__)

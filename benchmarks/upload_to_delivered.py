@@ -2,7 +2,8 @@
 
 gunicorn serves the API on PostgreSQL, Redis and an S3 endpoint (moto's server); one Celery
 worker transcodes. Each run sends a 60 s AAC recording as multipart POST /messages and polls
-GET /messages/{id} until it is delivered. Goal: p50 under 3 s.
+GET /messages/{id} until it is delivered. The child's guardian turns quiet hours off first, as
+the benchmark runs at any hour. Goal: p50 under 3 s.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from moto.server import ThreadedMotoServer
 
 from benchmarks._harness import (
     background,
+    entry,
     free_port,
     gunicorn,
     migrate,
@@ -31,9 +33,6 @@ from benchmarks._harness import (
 )
 from tests import audio
 from voicebox.cli import worker_command
-
-RUNS = 10
-SECONDS = 60
 
 
 def call(
@@ -87,15 +86,19 @@ def family(port: int) -> tuple[str, str]:
         json.dumps({"display_name": "Xiaoming", "birth_year": 2018, "guardian_consent": True}).encode(),
     )
     assert status == 201, child
+    # Between 21:30 and 07:00 Beijing time a plain message would wait for the morning.
+    status, child = call(port, "PATCH", f"/api/v1/children/{child['id']}", token, b'{"quiet_hours": null}')
+    assert status == 200, child
     return token, child["id"]
 
 
-def main() -> None:
+def main(quick: bool) -> None:
+    runs, seconds = (2, 10) if quick else (10, 60)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's server logs every request
     s3_port = free_port()
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=s3_port, verbose=False)
     moto.start()
-    recording = audio.recording("m4a", seconds=SECONDS)
+    recording = audio.recording("m4a", seconds=seconds)
     try:
         with postgres_schema() as database_url, tempfile.TemporaryDirectory() as data:
             env = {
@@ -118,11 +121,11 @@ def main() -> None:
             ]
             with background(worker, env), gunicorn("voicebox:create_app()", env) as port:
                 token, child_id = family(port)
-                timings = [send_and_wait(port, token, child_id, recording) for _ in range(RUNS + 1)][1:]
+                timings = [send_and_wait(port, token, child_id, recording) for _ in range(runs + 1)][1:]
     finally:
         moto.stop()
     p50 = statistics.median(timings)
-    print(f"upload to delivered, 60 s AAC: p50 {p50:.2f} s, max {max(timings):.2f} s over {RUNS} runs")
+    print(f"upload to delivered, {seconds} s AAC: p50 {p50:.2f} s, max {max(timings):.2f} s over {runs} runs")
     report("upload_to_delivered_p50_s", p50, "< 3 s", p50 < 3, " s")
 
 
@@ -139,4 +142,4 @@ def send_and_wait(port: int, token: str, child_id: str, recording: bytes) -> flo
 
 
 if __name__ == "__main__":
-    main()
+    entry(main, __doc__)
