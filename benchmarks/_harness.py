@@ -64,8 +64,8 @@ def seeds(*statements: str) -> list[sa.TextClause]:
     raw SQL never runs that default. A schema change that a seed does not follow fails here,
     with the column named, rather than half-way through a load.
     """
+    import voicebox.models  # noqa: F401 - registers every model on the metadata
     from voicebox.extensions import db
-    from voicebox.models import Child  # noqa: F401 - registers every model on the metadata
 
     checked = []
     for statement in statements:

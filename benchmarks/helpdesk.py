@@ -1,6 +1,6 @@
 """16 helpers at once claim from 20,000 queued help requests on PostgreSQL, three ways.
 
-Each of 2,000 seeded volunteers has the largest capacity the API allows (10), as in life: each
+Each of 2,016 seeded volunteers has the largest capacity the API allows (10), as in life: each
 of the 16 claiming threads works through its own share of them, moving to the next volunteer
 when one is full. Baseline in the same run: a raw SQL ``UPDATE ... (SELECT ... FOR UPDATE SKIP
 LOCKED LIMIT 1)`` loop on 16 connections, taking the same turns. Then the service layer

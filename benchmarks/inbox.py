@@ -48,24 +48,25 @@ SEED = seeds(
        SELECT md5('v' || g), md5('m' || g), md5('c' || (g % :children + 1)),
               now() - g * interval '1 second', now() - g * interval '1 second', 0
        FROM generate_series(1, :messages) g""",
+)
+(TOKEN,) = seeds(
     """INSERT INTO auth_tokens (id, token_hash, device_id, created_at, expires_at)
-       VALUES (md5(:raw), :hash, md5('d' || :n), now(), now() + interval '1 day')""",
+       VALUES (md5(:raw), :hash, md5('d' || :n), now(), now() + interval '1 day')"""
 )
 
 
-def seed(database_url: str, children: int, messages: int, callers: int) -> list[dict[str, str]]:
+def seed(database_url: str, children: int, messages: int, devices: int) -> list[dict[str, str]]:
     """Load the data set; return Authorization headers for random children's devices."""
     engine = sa.create_engine(database_url)
     params = {"children": children, "messages": messages, "waveform": WAVEFORM, "renditions": RENDITIONS}
-    *data, token = SEED
     started = time.monotonic()
     with engine.begin() as connection:
-        for statement in data:
+        for statement in SEED:
             connection.execute(statement, params)
         headers = []
-        for n in random.Random(7).sample(range(1, children + 1), callers):
+        for n in random.Random(7).sample(range(1, children + 1), devices):
             raw = f"benchmark-device-token-{n}"
-            connection.execute(token, {"raw": raw, "hash": hashlib.sha256(raw.encode()).hexdigest(), "n": n})
+            connection.execute(TOKEN, {"raw": raw, "hash": hashlib.sha256(raw.encode()).hexdigest(), "n": n})
             headers.append({"Authorization": f"Bearer {raw}"})
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(sa.text("VACUUM ANALYZE"))
@@ -77,12 +78,12 @@ def seed(database_url: str, children: int, messages: int, callers: int) -> list[
 
 
 def main(quick: bool) -> None:
-    children, messages, callers = (1_000, 10_000, 200) if quick else (100_000, 1_000_000, 2_000)
+    children, messages, devices = (1_000, 10_000, 200) if quick else (100_000, 1_000_000, 2_000)
     seconds = 1.0 if quick else 5.0
     with postgres_schema() as database_url, tempfile.TemporaryDirectory() as data:
         env = production_env(database_url, Path(data))
         migrate(env)
-        callers = seed(database_url, children, messages, callers)
+        callers = seed(database_url, children, messages, devices)
         with (
             gunicorn("voicebox:create_app()", env) as voicebox_port,
             gunicorn("benchmarks._bare_flask:create_app()", env) as bare_port,
