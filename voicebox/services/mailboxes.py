@@ -1,14 +1,20 @@
-"""Inbox and outbox: newest first, paged by ``paging``'s cursors."""
+"""Inbox and outbox: newest first, paged by ``paging``'s cursors.
+
+A page is one committed read (``reads``): every phone and every parent's page asks for one, and
+it is the only statement of its request after the token's.
+"""
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 
-from sqlalchemy import Row, Select, and_, or_, select
+from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, or_, select
 from sqlalchemy.orm import aliased
 
 from voicebox.extensions import db
 from voicebox.models import Child, Delivery, Direction, Message, Organisation, User
+from voicebox.services import reads
 from voicebox.services.messaging import VIEW_COLUMNS, Mailbox, MessageView, Party, view
 from voicebox.services.paging import (
     DEFAULT_LIMIT,
@@ -17,13 +23,16 @@ from voicebox.services.paging import (
     decode_cursor,
     encode_cursor,
     newest_first,
+    ordered,
+    page,
 )
 from voicebox.services.tokens import Principal
 
 Sender = aliased(User)
 
 
-def _inbox_query(mailbox: Mailbox) -> Select:
+def _inbox_query(holds: ColumnElement[bool]) -> Select:
+    """Deliveries that ``holds`` picks, with what a page shows of each."""
     return (
         select(
             *VIEW_COLUMNS,
@@ -38,7 +47,18 @@ def _inbox_query(mailbox: Mailbox) -> Select:
         .join(Child, Child.id == Message.child_id)
         .outerjoin(Sender, Sender.id == Message.sender_user_id)
         .outerjoin(Organisation, Organisation.id == Message.org_id)
-        .where(mailbox.holds, Delivery.delivered_at.is_not(None))
+        .where(holds, Delivery.delivered_at.is_not(None))
+    )
+
+
+@functools.cache
+def _inbox_page(of_child: bool, after_cursor: bool) -> Select:
+    """A page of the inbox of the child or the user bound as ``owner``, built once per shape,
+    since building the statement cost more than running it."""
+    owner = bindparam("owner")
+    holds = Delivery.child_id == owner if of_child else Delivery.user_id == owner
+    return ordered(
+        _inbox_query(holds), Delivery.delivered_at, Delivery.id, newest_first=True, after_cursor=after_cursor
     )
 
 
@@ -53,8 +73,10 @@ def _view(row: Row, position_ms: int | None) -> MessageView:
 
 def inbox(principal: Principal, cursor: str | None = None, limit: int = DEFAULT_LIMIT) -> Page:
     """Messages delivered to the caller (a child's device, or a guardian), newest first."""
-    query = _inbox_query(Mailbox.of(principal))
-    rows, last = newest_first(query, Delivery.delivered_at, Delivery.id, cursor, limit)
+    mailbox = Mailbox.of(principal)
+    statement = _inbox_page(mailbox.child_id is not None, bool(cursor))
+    with reads.committed() as reader:
+        rows, last = page(statement, cursor, limit, reader, {"owner": mailbox.child_id or mailbox.user_id})
     items = [_view(row, row.position_ms) for row in rows]
     return Page(items, encode_cursor(last.arrived_at, last.delivery_id) if last else None)
 
@@ -62,7 +84,7 @@ def inbox(principal: Principal, cursor: str | None = None, limit: int = DEFAULT_
 def inbox_since(mailbox: Mailbox, cursor: str) -> list[tuple[str, MessageView]]:
     """Deliveries after ``cursor``, oldest first, each with its own cursor."""
     at, id_ = decode_cursor(cursor)
-    query = _inbox_query(mailbox).where(
+    query = _inbox_query(mailbox.holds).where(
         or_(Delivery.delivered_at > at, and_(Delivery.delivered_at == at, Delivery.id > id_))
     )
     rows = db.session.execute(query.order_by(Delivery.delivered_at, Delivery.id).limit(MAX_LIMIT)).all()
@@ -72,7 +94,7 @@ def inbox_since(mailbox: Mailbox, cursor: str) -> list[tuple[str, MessageView]]:
 def newest_cursor(mailbox: Mailbox) -> str:
     """A cursor at the newest delivery now in the inbox (the epoch if it is empty)."""
     newest = db.session.execute(
-        _inbox_query(mailbox).order_by(Delivery.delivered_at.desc(), Delivery.id.desc()).limit(1)
+        _inbox_query(mailbox.holds).order_by(Delivery.delivered_at.desc(), Delivery.id.desc()).limit(1)
     ).first()
     if newest is None:
         return encode_cursor(datetime(1970, 1, 1, tzinfo=UTC), "")
@@ -96,5 +118,6 @@ def outbox(principal: Principal, cursor: str | None = None, limit: int = DEFAULT
         .outerjoin(Sender, Sender.id == Message.sender_user_id)
         .where(mine)
     )
-    rows, last = newest_first(query, Message.created_at, Message.id, cursor, limit)
+    with reads.committed() as reader:
+        rows, last = newest_first(query, Message.created_at, Message.id, cursor, limit, reader)
     return Page([_view(row, None) for row in rows], encode_cursor(last.created_at, last.id) if last else None)

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, and_, or_
+from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, or_
+from sqlalchemy.orm import Session
 
 from voicebox.errors import Invalid
 from voicebox.extensions import db
@@ -51,26 +52,53 @@ def check_limit(limit: int) -> int:
 
 
 def newest_first(
-    query: Select, at: ColumnElement, id_: ColumnElement, cursor: str | None, limit: int
+    query: Select,
+    at: ColumnElement,
+    id_: ColumnElement,
+    cursor: str | None,
+    limit: int,
+    reader: Session | None = None,
 ) -> tuple[list[Row], Row | None]:
     """One page of ``query`` ordered by (at, id) descending, after ``cursor``; and the row the
-    next page's cursor points at, if there is a next page."""
-    if cursor:
-        cursor_at, cursor_id = decode_cursor(cursor)
-        query = query.where(or_(at < cursor_at, and_(at == cursor_at, id_ < cursor_id)))
-    return _page(query.order_by(at.desc(), id_.desc()), limit)
+    next page's cursor points at, if there is a next page. Read by ``reader``, or else by the
+    request's session."""
+    return page(ordered(query, at, id_, newest_first=True, after_cursor=bool(cursor)), cursor, limit, reader)
 
 
 def oldest_first(
     query: Select, at: ColumnElement, id_: ColumnElement, cursor: str | None, limit: int
 ) -> tuple[list[Row], Row | None]:
     """As ``newest_first``, in ascending (at, id) order."""
+    return page(ordered(query, at, id_, newest_first=False, after_cursor=bool(cursor)), cursor, limit)
+
+
+def ordered(
+    query: Select, at: ColumnElement, id_: ColumnElement, *, newest_first: bool, after_cursor: bool
+) -> Select:
+    """``query`` in (at, id) order, strictly after the cursor bound by ``page`` if
+    ``after_cursor``, at most the bound limit of rows: a hot path builds it once and reuses it."""
+    if after_cursor:
+        cursor_at = bindparam("cursor_at", type_=at.type)
+        cursor_id = bindparam("cursor_id", type_=id_.type)
+        if newest_first:
+            query = query.where(or_(at < cursor_at, and_(at == cursor_at, id_ < cursor_id)))
+        else:
+            query = query.where(or_(at > cursor_at, and_(at == cursor_at, id_ > cursor_id)))
+    order = (at.desc(), id_.desc()) if newest_first else (at, id_)
+    return query.order_by(*order).limit(bindparam("rows"))
+
+
+def page(
+    statement: Select,
+    cursor: str | None,
+    limit: int,
+    reader: Session | None = None,
+    params: dict[str, Any] | None = None,
+) -> tuple[list[Row], Row | None]:
+    """Run ``statement`` (from ``ordered``) for one page after ``cursor``, with ``params``; the
+    page's rows, and the row the next page's cursor points at if there is a next page."""
+    bound = {**(params or {}), "rows": check_limit(limit) + 1}
     if cursor:
-        cursor_at, cursor_id = decode_cursor(cursor)
-        query = query.where(or_(at > cursor_at, and_(at == cursor_at, id_ > cursor_id)))
-    return _page(query.order_by(at, id_), limit)
-
-
-def _page(query: Select, limit: int) -> tuple[list[Row], Row | None]:
-    rows = db.session.execute(query.limit(check_limit(limit) + 1)).all()
+        bound["cursor_at"], bound["cursor_id"] = decode_cursor(cursor)
+    rows = (reader or db.session).execute(statement, bound).all()
     return rows[:limit], rows[limit - 1] if len(rows) > limit else None

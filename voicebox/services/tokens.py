@@ -9,11 +9,11 @@ from datetime import timedelta
 
 from sqlalchemy import Row, bindparam, or_, select, update
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
 
 from voicebox.clock import utcnow
 from voicebox.extensions import current_settings, db
 from voicebox.models import AuthToken, Child, Device, User
+from voicebox.services import reads
 
 
 @dataclass(frozen=True)
@@ -80,9 +80,8 @@ def resolve(raw: str) -> Principal | None:
     """The principal a token speaks for, or None if it is unknown, expired or revoked.
 
     Every authenticated request starts here, so it costs one round trip: the lookup is one
-    statement read in autocommit on a pooled connection of its own, where the request's session
-    would wrap it in BEGIN and ROLLBACK, and the pool does not ping connections before use. What
-    it loads joins the request's session without being read again.
+    committed read (``reads``), and the pool does not ping connections before use. What it
+    loads joins the request's session without being read again.
     """
     params = {"token_hash": hash_secret(raw), "now": utcnow()}
     try:
@@ -101,10 +100,7 @@ def resolve(raw: str) -> Principal | None:
 
 
 def _lookup(params: dict) -> Row | None:
-    with (
-        db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection,
-        Session(connection) as reader,
-    ):
+    with reads.committed() as reader:
         return reader.execute(_RESOLVE, params).first()
 
 

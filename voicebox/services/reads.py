@@ -1,0 +1,30 @@
+"""Reads of committed rows outside the request's transaction: one round trip a statement.
+
+The request's session wraps its first statement in BEGIN and ends a request that wrote
+nothing with ROLLBACK: two more round trips. And psycopg forgets every prepared statement of a
+connection on ROLLBACK, so a query the session runs is planned afresh on every request (for
+the inbox's five-table join, planning cost more than running). A statement read here runs in
+autocommit on a pooled connection of its own: one round trip, prepared by psycopg after its
+fifth use on that connection. One statement reads one snapshot, so what it returns is
+consistent; it does not see what the request's own transaction has not committed yet, so it
+is only for reads that come before any write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.orm import Session
+
+from voicebox.extensions import db
+
+
+@contextmanager
+def committed() -> Iterator[Session]:
+    """A session that runs each statement alone, in autocommit, on a connection of its own."""
+    with (
+        db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection,
+        Session(connection) as reader,
+    ):
+        yield reader
