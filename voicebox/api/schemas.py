@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, missing, validate
 
 from voicebox.models import StoryCategory
 from voicebox.services.local_times import format_hhmm
@@ -190,17 +191,52 @@ def story_details(body: dict) -> StoryDetails:
     return StoryDetails(**{name: body.pop(name) for name in STORY_FIELDS if name in body})
 
 
-class PartySchema(Schema):
+class ListedSchema(Schema):
+    """A response shape that lists of many items use: it dumps each field straight from the
+    object's attribute (or the dict's key), where marshmallow asks a chain of accessors for
+    each one. The result is the same (a missing value takes the field's ``dump_default`` or is
+    left out); a page of 20 messages spent a quarter of its time in those accessors."""
+
+    @functools.cached_property
+    def _plan(self) -> list[tuple[str, str, str, fields.Field, bool]]:
+        """For each field: its key out, where its value is, its name, itself, and whether it
+        is read straight (not a Method field, nor a dotted path)."""
+        plan = []
+        for name, field in self.dump_fields.items():
+            key = name if field.attribute is None else field.attribute
+            out = name if field.data_key is None else field.data_key
+            plan.append((out, key, name, field, field._CHECK_ATTRIBUTE and "." not in key))
+        return plan
+
+    def _serialize(self, obj: Any, *, many: bool = False) -> Any:
+        if many and obj is not None:
+            return [self._serialize(item) for item in obj]
+        values = obj if isinstance(obj, dict) else None
+        shape = {}
+        for out, key, name, field, straight in self._plan:
+            if not straight:
+                value = field.serialize(name, obj, accessor=self.get_attribute)
+            else:
+                found = values.get(key, missing) if values is not None else getattr(obj, key, missing)
+                if found is missing:
+                    found = field.dump_default() if callable(field.dump_default) else field.dump_default
+                value = missing if found is missing else field._serialize(found, name, obj)
+            if value is not missing:
+                shape[out] = value
+        return shape
+
+
+class PartySchema(ListedSchema):
     id = fields.String()
     display_name = fields.String()
 
 
-class FailureSchema(Schema):
+class FailureSchema(ListedSchema):
     reason = fields.String()
     detail = fields.String()
 
 
-class StorySchema(Schema):
+class StorySchema(ListedSchema):
     cover_text = fields.String(allow_none=True)
     category = fields.String(allow_none=True, metadata={"enum": [c.value for c in StoryCategory]})
     language = fields.String(allow_none=True)
@@ -210,7 +246,7 @@ class StorySchema(Schema):
     episode = fields.Integer(allow_none=True)
 
 
-class MessageSchema(Schema):
+class MessageSchema(ListedSchema):
     id = fields.String()
     kind = fields.String()
     title = fields.String(allow_none=True)

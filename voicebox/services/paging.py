@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, or_
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Connection, Row, Select, and_, bindparam, or_
 
 from voicebox.errors import Invalid
 from voicebox.extensions import db
@@ -57,11 +56,11 @@ def newest_first(
     id_: ColumnElement,
     cursor: str | None,
     limit: int,
-    reader: Session | None = None,
+    reader: Connection | None = None,
 ) -> tuple[list[Row], Row | None]:
     """One page of ``query`` ordered by (at, id) descending, after ``cursor``; and the row the
-    next page's cursor points at, if there is a next page. Read by ``reader``, or else by the
-    request's session."""
+    next page's cursor points at, if there is a next page. Read on ``reader`` (``reads``), or
+    else by the request's session."""
     return page(ordered(query, at, id_, newest_first=True, after_cursor=bool(cursor)), cursor, limit, reader)
 
 
@@ -92,7 +91,7 @@ def page(
     statement: Select,
     cursor: str | None,
     limit: int,
-    reader: Session | None = None,
+    reader: Connection | None = None,
     params: dict[str, Any] | None = None,
 ) -> tuple[list[Row], Row | None]:
     """Run ``statement`` (from ``ordered``) for one page after ``cursor``, with ``params``; the

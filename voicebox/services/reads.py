@@ -15,16 +15,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection
 
 from voicebox.extensions import db
 
 
 @contextmanager
-def committed() -> Iterator[Session]:
-    """A session that runs each statement alone, in autocommit, on a connection of its own."""
-    with (
-        db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection,
-        Session(connection) as reader,
-    ):
-        yield reader
+def committed() -> Iterator[Connection]:
+    """A connection of its own that runs each statement alone, in autocommit. Rows read through
+    it are plain rows; a ``Session`` over it loads ORM objects."""
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        yield connection

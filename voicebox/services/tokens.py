@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import Row, bindparam, or_, select, update
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from voicebox.clock import utcnow
 from voicebox.extensions import current_settings, db
@@ -100,7 +101,7 @@ def resolve(raw: str) -> Principal | None:
 
 
 def _lookup(params: dict) -> Row | None:
-    with reads.committed() as reader:
+    with reads.committed() as connection, Session(connection) as reader:
         return reader.execute(_RESOLVE, params).first()
 
 
