@@ -39,34 +39,26 @@ class Party:
 
 @dataclass(frozen=True)
 class MessageView:
-    """A message as one caller sees it: ``position_ms`` is their own place in it.
+    """A message as one caller sees it: ``position_ms`` is their own place in it."""
 
-    ``message`` is a Message, or a row of VIEW_COLUMNS (lists read only those columns).
-    """
-
-    message: Any
+    id: str
+    kind: Kind
+    title: str | None
+    story: dict[str, Any] | None
+    urgent: bool
+    queued: bool
     sender: Party
     recipient: Party
+    status: MessageStatus
+    failure: dict[str, str] | None
+    duration_ms: int | None
+    waveform: list[int] | None
+    renditions: list[dict[str, Any]]
     position_ms: int | None
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.message, name)
-
-    @property
-    def failure(self) -> dict[str, str] | None:
-        if self.message.failure_reason is None:
-            return None
-        return {"reason": self.message.failure_reason, "detail": self.message.failure_detail or ""}
-
-    @property
-    def renditions(self) -> list[dict[str, Any]]:
-        return [{k: r[k] for k in ("format", "bitrate", "bytes")} for r in (self.message.renditions or [])]
-
-    @property
-    def story(self) -> dict[str, Any] | None:
-        if self.message.kind != Kind.STORY:
-            return None
-        return {name: getattr(self.message, name) for name in STORY_FIELDS}
+    created_at: datetime
+    deliver_at: datetime | None
+    delivered_at: datetime | None
+    played_at: datetime | None
 
 
 # What a MessageView reads of a message.
@@ -128,8 +120,31 @@ def view(message: Any, child: Party, sender_user: Party | None, position_ms: int
     """The caller's view of ``message`` (a Message or a VIEW_COLUMNS row) of ``child``'s family;
     a library story's ``child`` is its organisation, and so is a copy's sender."""
     if message.direction in (Direction.TO_CHILD, Direction.LIBRARY):
-        return MessageView(message, sender_user or Party("", ""), child, position_ms)
-    return MessageView(message, child, Party(GUARDIANS, f"{child.display_name}'s family"), position_ms)
+        sender, recipient = sender_user or Party("", ""), child
+    else:
+        sender, recipient = child, Party(GUARDIANS, f"{child.display_name}'s family")
+    return MessageView(
+        id=message.id,
+        kind=message.kind,
+        title=message.title,
+        story={name: getattr(message, name) for name in STORY_FIELDS} if message.kind == Kind.STORY else None,
+        urgent=message.urgent,
+        queued=message.queued,
+        sender=sender,
+        recipient=recipient,
+        status=message.status,
+        failure={"reason": message.failure_reason, "detail": message.failure_detail or ""}
+        if message.failure_reason is not None
+        else None,
+        duration_ms=message.duration_ms,
+        waveform=message.waveform,
+        renditions=[{k: r[k] for k in ("format", "bitrate", "bytes")} for r in message.renditions or []],
+        position_ms=position_ms,
+        created_at=message.created_at,
+        deliver_at=message.deliver_at,
+        delivered_at=message.delivered_at,
+        played_at=message.played_at,
+    )
 
 
 def _my_delivery(principal: Principal, message_id: str) -> Delivery | None:
