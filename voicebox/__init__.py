@@ -21,7 +21,7 @@ from voicebox.celery_app import celery_init_app
 from voicebox.cli import register_commands
 from voicebox.errors import register_error_handlers
 from voicebox.events import build_event_bus
-from voicebox.extensions import db, limiter, migrate
+from voicebox.extensions import attach, db, limiter, migrate
 from voicebox.notify import build_notifier
 from voicebox.services.triage import RiskWords
 from voicebox.services.watchdog import Prompts
@@ -90,13 +90,16 @@ def register_extensions(app: Flask, settings: Settings) -> None:
             event.listen(db.engine, "connect", _sqlite_pragmas)
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True, compare_type=True)
     limiter.init_app(app)
-    app.extensions["voicebox.blob_store"] = build_store(settings, BLOB_LINK_PREFIX)
+    attach(
+        app,
+        blob_store=build_store(settings, BLOB_LINK_PREFIX),
+        event_bus=build_event_bus(settings),
+        notifier=build_notifier(settings),
+        risk_words=RiskWords.load(settings.risk_words_file),
+        prompts=Prompts.load(settings.prompts_file),
+    )
     celery_init_app(app, settings)
     jobs.init_app()
-    app.extensions["voicebox.notifier"] = build_notifier(settings)
-    app.extensions["voicebox.event_bus"] = build_event_bus(settings)
-    app.extensions["voicebox.risk_words"] = RiskWords.load(settings.risk_words_file)
-    app.extensions["voicebox.prompts"] = Prompts.load(settings.prompts_file)
 
 
 def register_request_ids(app: Flask) -> None:

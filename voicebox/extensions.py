@@ -1,6 +1,11 @@
-"""Extensions, created unbound and attached to an app in ``create_app``."""
+"""Extensions, created unbound and attached to an app in ``create_app``, and typed accessors
+for what the app was built with."""
 
-from flask import current_app
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from flask import Flask, current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
@@ -10,6 +15,14 @@ from sqlalchemy.orm import DeclarativeBase
 
 from config.settings import Settings
 from voicebox.storage.base import BlobStore
+
+if TYPE_CHECKING:
+    from celery import Celery
+
+    from voicebox.events import EventBus
+    from voicebox.notify import Notifier
+    from voicebox.services.triage import RiskWords
+    from voicebox.services.watchdog import Prompts
 
 # Constraint names must be stable for Alembic to alter or drop them later, on every backend.
 NAMING_CONVENTION = {
@@ -25,6 +38,12 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+_BLOB_STORE = "voicebox.blob_store"
+_EVENT_BUS = "voicebox.event_bus"
+_NOTIFIER = "voicebox.notifier"
+_RISK_WORDS = "voicebox.risk_words"
+_PROMPTS = "voicebox.prompts"
+
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 limiter = Limiter(key_func=get_remote_address)
@@ -37,4 +56,50 @@ def current_settings() -> Settings:
 
 def current_blob_store() -> BlobStore:
     """The blob store the current app was built with."""
-    return current_app.extensions["voicebox.blob_store"]
+    return current_app.extensions[_BLOB_STORE]
+
+
+def current_event_bus() -> EventBus:
+    """The bus that wakes live streams: Redis pub/sub, or in-process on the embedded profile."""
+    return current_app.extensions[_EVENT_BUS]
+
+
+def current_notifier() -> Notifier:
+    """Where push notifications go."""
+    return current_app.extensions[_NOTIFIER]
+
+
+def current_risk_words() -> RiskWords:
+    """The words that raise a help request's priority."""
+    return current_app.extensions[_RISK_WORDS]
+
+
+def current_prompts() -> Prompts:
+    """What the watchdog suggests a quiet child's parent could say."""
+    return current_app.extensions[_PROMPTS]
+
+
+def current_celery() -> Celery:
+    """The Celery app built from this app (``celery_init_app``)."""
+    return current_app.extensions["celery"]
+
+
+def attach(
+    app: Flask,
+    *,
+    blob_store: BlobStore,
+    event_bus: EventBus,
+    notifier: Notifier,
+    risk_words: RiskWords,
+    prompts: Prompts,
+) -> None:
+    """Give ``app`` what the accessors above hand out; only ``create_app`` calls this."""
+    app.extensions.update(
+        {
+            _BLOB_STORE: blob_store,
+            _EVENT_BUS: event_bus,
+            _NOTIFIER: notifier,
+            _RISK_WORDS: risk_words,
+            _PROMPTS: prompts,
+        }
+    )

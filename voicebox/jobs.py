@@ -11,11 +11,10 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
-from voicebox.extensions import db
+from voicebox.extensions import current_celery, current_event_bus, db
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +79,8 @@ def _send_pending(session: Session) -> None:
     pending = session.info.pop(_PENDING, [])
     if not pending:
         return
-    celery_app = current_app.extensions["celery"]
-    bus = current_app.extensions["voicebox.event_bus"]
+    celery_app = current_celery()
+    bus = current_event_bus()
     for name, args in pending:
         try:
             if name is None:

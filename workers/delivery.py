@@ -1,9 +1,9 @@
 """Delivery tasks: planning schedules, the due-time tick, and telling recipients."""
 
 from celery import shared_task
-from flask import current_app
 
 from voicebox import jobs
+from voicebox.extensions import current_notifier
 from voicebox.notify import NotifyFailed
 from voicebox.services import delivery, schedules
 
@@ -38,4 +38,4 @@ def plan_schedules() -> int:
 def notify(*delivery_ids: str) -> int:
     """Notify each recipient once; deliveries already notified are left alone, so a retry after
     one failure repeats nobody's notification."""
-    return delivery.notify(delivery_ids, current_app.extensions["voicebox.notifier"])
+    return delivery.notify(delivery_ids, current_notifier())

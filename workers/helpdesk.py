@@ -1,9 +1,9 @@
 """Help queue tasks: the timers' sweep, pushing an event to the people it concerns, retention."""
 
 from celery import shared_task
-from flask import current_app
 
 from voicebox import jobs
+from voicebox.extensions import current_notifier
 from voicebox.notify import NotifyFailed
 from voicebox.services import help_timers
 
@@ -24,7 +24,7 @@ def sweep() -> dict[str, int]:
 )
 def push(event_id: str) -> bool:
     """Notify the people one queue event concerns; an event already pushed is left alone."""
-    return help_timers.push(int(event_id), current_app.extensions["voicebox.notifier"])
+    return help_timers.push(int(event_id), current_notifier())
 
 
 @shared_task(name=jobs.PURGE_HELPDESK, soft_time_limit=300)

@@ -1,9 +1,9 @@
 """The no-contact watchdog's task: nudge the guardians of children who have gone quiet."""
 
 from celery import shared_task
-from flask import current_app
 
 from voicebox import jobs
+from voicebox.extensions import current_notifier
 from voicebox.notify import NotifyFailed
 from voicebox.services import watchdog
 
@@ -19,7 +19,7 @@ from voicebox.services import watchdog
 )
 def nudge() -> int:
     """Nudge, batch after batch; a child already nudged in this quiet spell is left alone."""
-    notifier = current_app.extensions["voicebox.notifier"]
+    notifier = current_notifier()
     total = 0
     while (nudged := watchdog.nudge(notifier)) == watchdog.BATCH:
         total += nudged

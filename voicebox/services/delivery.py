@@ -13,14 +13,13 @@ import logging
 from collections.abc import Collection
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from voicebox import jobs
 from voicebox.clock import utcnow
 from voicebox.errors import Conflict
-from voicebox.extensions import db
+from voicebox.extensions import current_event_bus, db
 from voicebox.models import Child, Delivery, Direction, Guardianship, Message, MessageStatus
 from voicebox.notify import Notifier
 from voicebox.services import watchdog
@@ -276,7 +275,7 @@ def notify(delivery_ids: Collection[str], notifier: Notifier) -> int:
                 .execution_options(synchronize_session=False)
             )
         db.session.commit()
-        bus = current_app.extensions["voicebox.event_bus"]
+        bus = current_event_bus()
         for topic in topics:
             bus.publish(topic)
     return len(told)

@@ -5,10 +5,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from flask import current_app
 from sqlalchemy import text
 
-from voicebox.extensions import current_blob_store, db
+from voicebox.extensions import current_blob_store, current_celery, db
 
 log = logging.getLogger(__name__)
 BROKER_TIMEOUT_SECONDS = 2.0
@@ -20,7 +19,7 @@ def _database() -> None:
 
 
 def _broker() -> None:
-    celery_app = current_app.extensions["celery"]
+    celery_app = current_celery()
     with celery_app.connection_for_write() as connection:
         connection.ensure_connection(max_retries=1, timeout=BROKER_TIMEOUT_SECONDS)
 

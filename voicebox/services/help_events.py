@@ -18,14 +18,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import func, insert, select
 
 from voicebox import jobs
 from voicebox.clock import utcnow
 from voicebox.errors import Invalid
 from voicebox.events import Subscription
-from voicebox.extensions import current_settings, db
+from voicebox.extensions import current_event_bus, current_settings, db
 from voicebox.models import HelpEvent, HelpEventKind, HelpRequest
 from voicebox.services import policy
 from voicebox.services.tokens import Principal
@@ -75,7 +74,7 @@ def helper_stream(principal: Principal, last_event_id: str | None) -> Iterator[E
         # None when there is no event yet: the first one seen is where the stream starts.
         cursor = db.session.scalar(select(func.max(HelpEvent.id)))
     user_id = principal.user.id  # type: ignore[union-attr]
-    bus = current_app.extensions["voicebox.event_bus"]
+    bus = current_event_bus()
     subscription = bus.subscribe(TOPIC)
     db.session.rollback()
     deadline = time.monotonic() + current_settings().event_stream_seconds

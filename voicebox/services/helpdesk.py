@@ -10,12 +10,11 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Any, BinaryIO
 
-from flask import current_app
 from sqlalchemy import func, select
 
 from voicebox.clock import age, utcnow
 from voicebox.errors import Conflict, Forbidden, Invalid, NotFound
-from voicebox.extensions import current_settings, db
+from voicebox.extensions import current_risk_words, current_settings, db
 from voicebox.models import (
     Child,
     HelpEventKind,
@@ -155,10 +154,6 @@ def view(principal: Principal, request: Any) -> HelpRequestView:
     )
 
 
-def _risk_words() -> triage.RiskWords:
-    return current_app.extensions["voicebox.risk_words"]
-
-
 def ask(
     principal: Principal,
     *,
@@ -180,7 +175,7 @@ def ask(
     if open_count >= MAX_OPEN_PER_CHILD:
         raise Conflict("You already have requests waiting; add to one of them and a helper will see it.")
     now = utcnow()
-    risk_terms = _risk_words().found(text)
+    risk_terms = current_risk_words().found(text)
     level = triage.priority(category, urgent, risk_terms)
     request = HelpRequest(
         child_id=child_id,
@@ -308,7 +303,7 @@ def reply(
 
 def _rescreen(request: HelpRequest, text: str | None) -> None:
     """A child who says something alarming later in the thread goes to the top of the queue."""
-    found = _risk_words().found(text)
+    found = current_risk_words().found(text)
     if not found:
         return
     request.risk_terms = list(dict.fromkeys([*request.risk_terms, *found]))

@@ -10,10 +10,8 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
-from flask import current_app
-
 from voicebox.events import Subscription
-from voicebox.extensions import current_settings, db
+from voicebox.extensions import current_event_bus, current_settings, db
 from voicebox.services import mailboxes, paging
 from voicebox.services.messaging import Mailbox, MessageView
 from voicebox.services.tokens import Principal
@@ -30,7 +28,7 @@ def inbox_stream(principal: Principal, last_event_id: str | None) -> Iterator[Ev
         cursor = last_event_id
     else:
         cursor = mailboxes.newest_cursor(mailbox)
-    bus = current_app.extensions["voicebox.event_bus"]
+    bus = current_event_bus()
     subscription = bus.subscribe(mailbox.topic)
     db.session.rollback()
     deadline = time.monotonic() + current_settings().event_stream_seconds

@@ -16,12 +16,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import or_, select, update
 
 from voicebox.clock import age, utcnow
 from voicebox.errors import Forbidden
-from voicebox.extensions import current_settings, db
+from voicebox.extensions import current_prompts, current_settings, db
 from voicebox.models import Child, ChildGroup, Curatorship, GroupMember, Guardianship, Role
 from voicebox.notify import Notifier
 from voicebox.services import paging, policy
@@ -122,7 +121,7 @@ def nudge(notifier: Notifier) -> int:
     """
     cutoff = _quiet_cutoff()
     days = current_settings().quiet_days
-    prompts: Prompts = current_app.extensions["voicebox.prompts"]
+    prompts = current_prompts()
     children = list(
         db.session.scalars(
             select(Child)
