@@ -6,7 +6,8 @@ import re
 import secrets
 from pathlib import Path
 
-from flask import Flask, Response, g, request
+from flask import Flask, Request, Response, g, request
+from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import event
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -31,11 +32,20 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
+class _NoCookieSession(SecureCookieSessionInterface):
+    """Callers prove who they are with a bearer token and nothing is kept in a cookie, so no
+    request opens Flask's signed cookie session (Flask hands out its read-only null session)."""
+
+    def open_session(self, app: Flask, request: Request) -> None:
+        return None
+
+
 def create_app(settings: Settings | None = None) -> Flask:
     """Build an app; the only place one is built. Settings default to the environment."""
     settings = settings or Settings.from_env()
     configure_logging(settings.log_level, settings.log_json)
     app = Flask(__name__, static_folder=None)
+    app.session_interface = _NoCookieSession()
     app.config.update(
         VOICEBOX_SETTINGS=settings,
         SECRET_KEY=settings.secret_key,

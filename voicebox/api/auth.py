@@ -5,7 +5,7 @@ from marshmallow import Schema, fields, validate
 
 from voicebox.api.schemas import SessionSchema, Text
 from voicebox.api.security import authenticated, current_principal
-from voicebox.extensions import current_settings, limiter
+from voicebox.extensions import current_settings, rate_limit
 from voicebox.services import accounts
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Accounts and tokens")
@@ -27,7 +27,7 @@ class LoginSchema(Schema):
 
 @blp.route("/register", methods=["POST"])
 @blp.doc(security=[])
-@limiter.limit(lambda: current_settings().register_rate_limit)
+@rate_limit(lambda: current_settings().register_rate_limit)
 @blp.arguments(RegisterSchema)
 @blp.response(201, SessionSchema)
 def register(body: dict) -> accounts.Session:
@@ -37,7 +37,7 @@ def register(body: dict) -> accounts.Session:
 
 @blp.route("/login", methods=["POST"])
 @blp.doc(security=[])
-@limiter.limit(lambda: current_settings().login_rate_limit)
+@rate_limit(lambda: current_settings().login_rate_limit)
 @blp.arguments(LoginSchema)
 @blp.response(200, SessionSchema)
 def login(body: dict) -> accounts.Session:

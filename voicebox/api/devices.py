@@ -5,7 +5,7 @@ from marshmallow import Schema, fields, validate
 
 from voicebox.api.schemas import ChildSchema, DeviceSchema, Text, Timestamp, list_of
 from voicebox.api.security import authenticated, current_principal
-from voicebox.extensions import current_settings, limiter
+from voicebox.extensions import current_settings, rate_limit
 from voicebox.models import PairingCode
 from voicebox.services import devices
 
@@ -40,7 +40,7 @@ def issue_pairing_code(child_id: str) -> PairingCode:
 
 @blp.route("/devices/pair", methods=["POST"])
 @blp.doc(security=[])
-@limiter.limit(lambda: current_settings().code_rate_limit)
+@rate_limit(lambda: current_settings().code_rate_limit)
 @blp.arguments(PairSchema)
 @blp.response(201, PairedSchema)
 def pair(body: dict) -> devices.Pairing:

@@ -5,7 +5,7 @@ from marshmallow import Schema, fields, validate
 
 from voicebox.api.schemas import ChildSchema, StrictBoolean, Timestamp, list_of
 from voicebox.api.security import authenticated, current_principal
-from voicebox.extensions import current_settings, limiter
+from voicebox.extensions import current_settings, rate_limit
 from voicebox.models import Child, Relation
 from voicebox.services import families
 
@@ -55,7 +55,7 @@ def invite_guardian(body: dict, child_id: str) -> families.Invite:
 
 
 @blp.route("/guardian-invites/accept", methods=["POST"])
-@limiter.limit(lambda: current_settings().code_rate_limit)
+@rate_limit(lambda: current_settings().code_rate_limit)
 @authenticated()
 @blp.arguments(AcceptInviteSchema)
 @blp.response(200, ChildSchema)
