@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from flask import url_for
 from marshmallow import Schema, fields
 
 from voicebox.api.schemas import FailureSchema, PartySchema, Renditions, Timestamp, Waveform, list_of
 from voicebox.models import HelpStatus
+from voicebox.services.helpdesk import ThreadAudio
+
+
+class ThreadAudioLink(fields.String):
+    """Where a thread's recording is fetched: the request's own, or one reply's."""
+
+    _CHECK_ATTRIBUTE = False  # made from the recording, not read from it
+
+    def _serialize(self, value: Any, attr: str | None, audio: ThreadAudio, **kwargs: Any) -> str:
+        if audio.reply_id is None:
+            return url_for("help_requests.request_audio", request_id=audio.request_id)
+        return url_for("help_requests.reply_audio", request_id=audio.request_id, reply_id=audio.reply_id)
 
 
 class ThreadAudioSchema(Schema):
-    url = fields.String(metadata={"description": "GET it with ?format=opus|opus_low|aac"})
+    url = ThreadAudioLink(metadata={"description": "GET it with ?format=opus|opus_low|aac"})
     status = fields.String(metadata={"enum": ["processing", "ready", "failed"]})
     failure = fields.Nested(FailureSchema, allow_none=True)
     duration_ms = fields.Integer(allow_none=True)

@@ -6,7 +6,7 @@ the queue are in ``help_timers``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any, BinaryIO
 
@@ -36,12 +36,26 @@ OPEN = (HelpStatus.QUEUED, HelpStatus.HELD, HelpStatus.ESCALATED)
 
 
 @dataclass(frozen=True)
+class ThreadAudio:
+    """A recording in a thread: the request's own (``reply_id`` None) or a reply's. Where to
+    fetch it is the edge's to say."""
+
+    request_id: str
+    reply_id: str | None
+    status: str  # "processing", "ready" or "failed"
+    failure: dict[str, str] | None
+    duration_ms: int | None
+    waveform: list[int] | None
+    renditions: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
 class ReplyView:
     id: str
     author: str  # "child" or "helper"
     helper: Party | None
     text: str | None
-    audio: dict[str, Any] | None
+    audio: ThreadAudio | None
     created_at: datetime
 
 
@@ -53,22 +67,27 @@ class HelpRequestView:
     costs no query.
     """
 
-    columns: dict[str, Any]
-    held_by: Party | None
+    id: str
+    status: HelpStatus
+    category: str
+    urgent: bool
+    priority: int
+    text: str | None
+    audio: ThreadAudio | None
     child: dict[str, Any]
-    audio: dict[str, Any] | None
-    replies: list[ReplyView] = field(default_factory=list)
-    risk_terms: list[str] = field(default_factory=list)
-    escalation_reason: str | None = None
+    risk_terms: list[str]
+    created_at: datetime
+    queued_at: datetime
+    claimed_at: datetime | None
+    held_by: Party | None
+    lease_expires_at: datetime | None
+    escalated_at: datetime | None
+    escalation_reason: str | None
+    replies: list[ReplyView]
+    resolved_at: datetime | None
+    outcome: str | None
 
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self.columns[name]
-        except KeyError:
-            raise AttributeError(name) from None
 
-
-REQUEST_COLUMNS = tuple(column.key for column in HelpRequest.__table__.columns)
 AUDIO_COLUMNS = (
     Message.failure_reason,
     Message.failure_detail,
@@ -78,20 +97,21 @@ AUDIO_COLUMNS = (
 )
 
 
-def _audio(message: Any, url: str) -> dict[str, Any] | None:
+def _audio(message: Any, request_id: str, reply_id: str | None = None) -> ThreadAudio | None:
     """A thread's recording (a Message, or a row of AUDIO_COLUMNS), or None if there is none."""
     if message is None:
         return None
-    return {
-        "url": url,
-        "status": "failed" if message.failure_reason else "ready" if message.renditions else "processing",
-        "failure": {"reason": message.failure_reason, "detail": message.failure_detail or ""}
+    return ThreadAudio(
+        request_id=request_id,
+        reply_id=reply_id,
+        status="failed" if message.failure_reason else "ready" if message.renditions else "processing",
+        failure={"reason": message.failure_reason, "detail": message.failure_detail or ""}
         if message.failure_reason
         else None,
-        "duration_ms": message.duration_ms,
-        "waveform": message.waveform,
-        "renditions": [{k: r[k] for k in ("format", "bitrate", "bytes")} for r in message.renditions or []],
-    }
+        duration_ms=message.duration_ms,
+        waveform=message.waveform,
+        renditions=[{k: r[k] for k in ("format", "bitrate", "bytes")} for r in message.renditions or []],
+    )
 
 
 def view(principal: Principal, request: Any) -> HelpRequestView:
@@ -99,7 +119,6 @@ def view(principal: Principal, request: Any) -> HelpRequestView:
 
     ``request`` is a HelpRequest, or a row of all its columns (a claim's RETURNING).
     """
-    base = f"/api/v1/help-requests/{request.id}"
     replies = db.session.execute(
         select(
             HelpReply.id,
@@ -130,27 +149,39 @@ def view(principal: Principal, request: Any) -> HelpRequestView:
         ).first()
     staff = principal.child is None
     return HelpRequestView(
-        columns={key: getattr(request, key) for key in REQUEST_COLUMNS},
-        held_by=Party(family.id, family.holder) if family.id else None,
+        id=request.id,
+        status=request.status,
+        category=request.category,
+        urgent=request.urgent,
+        priority=request.priority,
+        text=request.text,
+        audio=_audio(recording, request.id),
         child={
             "display_name": family.display_name,
             "age": age(family.birth_year, family.timezone),
             "timezone": family.timezone,
         },
-        audio=_audio(recording, f"{base}/audio"),
+        risk_terms=request.risk_terms if staff else [],
+        created_at=request.created_at,
+        queued_at=request.queued_at,
+        claimed_at=request.claimed_at,
+        held_by=Party(family.id, family.holder) if family.id else None,
+        lease_expires_at=request.lease_expires_at,
+        escalated_at=request.escalated_at,
+        escalation_reason=request.escalation_reason if staff else None,
         replies=[
             ReplyView(
                 id=reply.id,
                 author="child" if reply.from_child else "helper",
                 helper=Party(reply.helper_id, reply.helper_name) if reply.helper_id else None,
                 text=reply.text,
-                audio=_audio(reply if reply.audio_message_id else None, f"{base}/replies/{reply.id}/audio"),
+                audio=_audio(reply if reply.audio_message_id else None, request.id, reply.id),
                 created_at=reply.created_at,
             )
             for reply in replies
         ],
-        risk_terms=request.risk_terms if staff else [],
-        escalation_reason=request.escalation_reason if staff else None,
+        resolved_at=request.resolved_at,
+        outcome=request.outcome,
     )
 
 
@@ -295,8 +326,8 @@ def reply(
         help_events.record(request, HelpEventKind.ANSWERED, push=True)
     db.session.flush()
     helper = None if from_child else Party(principal.user.id, principal.user.display_name)  # type: ignore[union-attr]
-    url = f"/api/v1/help-requests/{request.id}/replies/{row.id}/audio"
-    answer = ReplyView(row.id, "child" if from_child else "helper", helper, text, _audio(message, url), now)
+    audio_view = _audio(message, request.id, row.id)
+    answer = ReplyView(row.id, "child" if from_child else "helper", helper, text, audio_view, now)
     db.session.commit()
     return answer
 
