@@ -9,7 +9,7 @@ story's renditions), made when a schedule brings it or the child takes it from t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
 
 from sqlalchemy import Select, and_, or_, select
 
@@ -32,6 +32,7 @@ from voicebox.models import (
 )
 from voicebox.services import delivery, messaging, paging, policy
 from voicebox.services.messaging import MessageView
+from voicebox.services.story_details import STORY_FIELDS, StoryDetails
 from voicebox.services.tokens import Principal
 
 HEARD = (MessageStatus.DELIVERED, MessageStatus.PLAYED)
@@ -81,17 +82,25 @@ def _guarded_ids(user_id: str) -> list[str]:
 
 @dataclass(frozen=True)
 class SeriesView:
-    series: Series
+    id: str
+    title: str
+    child_id: str | None
+    org_id: str | None
+    created_at: datetime
     episodes: list[MessageView]
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.series, name)
 
 
 def series_detail(principal: Principal, series_id: str) -> SeriesView:
     """A series the caller may see, with its episodes as they see them."""
     series = series_for(principal, series_id)
-    return SeriesView(series, [messaging.view_for(principal, m) for m in episodes(principal, series)])
+    return SeriesView(
+        id=series.id,
+        title=series.title,
+        child_id=series.child_id,
+        org_id=series.org_id,
+        created_at=series.created_at,
+        episodes=[messaging.view_for(principal, m) for m in episodes(principal, series)],
+    )
 
 
 def episodes(principal: Principal, series: Series) -> list[Message]:
@@ -125,23 +134,20 @@ def given_orgs(child_id: str) -> set[str]:
     return set(db.session.scalars(given_org_ids(child_id)))
 
 
-@dataclass(frozen=True)
-class LibraryItem:
+@dataclass(frozen=True, kw_only=True)
+class LibraryItem(StoryDetails):
     """A story in a child's library: the family's own, or an organisation's."""
 
-    story: Message
-    series_title: str | None
+    id: str
+    title: str | None
+    source: str  # "family" or "library"
     organisation: Organisation | None
+    series_title: str | None
+    duration_ms: int | None
+    created_at: datetime
     # The message to play: the family story itself, or the child's copy once they have one.
     message_id: str | None
     played: bool
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.story, name)
-
-    @property
-    def source(self) -> str:
-        return "library" if self.organisation is not None else "family"
 
 
 def library(
@@ -207,11 +213,17 @@ def _items(child: Child | None, stories: list[Message]) -> list[LibraryItem]:
     items = []
     for story in stories:
         mine = copies.get(story.id) if story.direction == Direction.LIBRARY else story
+        organisation = orgs.get(story.org_id)  # type: ignore[arg-type]
         items.append(
             LibraryItem(
-                story=story,
+                **{name: getattr(story, name) for name in STORY_FIELDS},
+                id=story.id,
+                title=story.title,
+                source="library" if organisation is not None else "family",
+                organisation=organisation,
                 series_title=series.get(story.series_id),  # type: ignore[arg-type]
-                organisation=orgs.get(story.org_id),  # type: ignore[arg-type]
+                duration_ms=story.duration_ms,
+                created_at=story.created_at,
                 message_id=mine.id if mine is not None and mine.status != MessageStatus.CANCELLED else None,
                 played=mine is not None and mine.played_at is not None,
             )
@@ -221,12 +233,12 @@ def _items(child: Child | None, stories: list[Message]) -> list[LibraryItem]:
 
 @dataclass(frozen=True)
 class BoxView:
-    box: StoryBox
+    id: str
+    title: str
+    description: str | None
     organisation: Organisation
     items: list[LibraryItem]
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.box, name)
+    created_at: datetime
 
 
 def boxes(principal: Principal, child_id: str) -> list[BoxView]:
@@ -252,7 +264,12 @@ def box_view(child: Child | None, box: StoryBox) -> BoxView:
     if child is not None:
         query = query.where(Message.status == MessageStatus.READY)
     return BoxView(
-        box, db.session.get_one(Organisation, box.org_id), _items(child, list(db.session.scalars(query)))
+        id=box.id,
+        title=box.title,
+        description=box.description,
+        organisation=db.session.get_one(Organisation, box.org_id),
+        items=_items(child, list(db.session.scalars(query))),
+        created_at=box.created_at,
     )
 
 
