@@ -63,7 +63,7 @@ def ask() -> HelpRequestView:
 @blp.response(200, HelpSummaryListSchema)
 def list_requests(query: dict) -> paging.Page:
     """A child's own requests; what a volunteer holds; any, for supervisors and admins"""
-    return helpdesk.listing(current_principal(), query.get("status"), query["cursor"], query["limit"])
+    return helpdesk.list_requests(current_principal(), query.get("status"), query["cursor"], query["limit"])
 
 
 @blp.route("/claim", methods=["POST"])
@@ -125,7 +125,7 @@ def escalate(body: dict, request_id: str) -> HelpRequestView:
 @blp.alt_response(302, description="Redirect to a short-lived URL of the audio")
 def request_audio(query: dict, request_id: str) -> Response:
     """The child's recording, in one format"""
-    return audio_response(helpdesk.audio(current_principal(), request_id, query["format"]))
+    return audio_response(helpdesk.open_thread_audio(current_principal(), request_id, query["format"]))
 
 
 @blp.route("/<id:request_id>/replies/<id:reply_id>/audio", methods=["GET"])
@@ -134,4 +134,5 @@ def request_audio(query: dict, request_id: str) -> Response:
 @blp.alt_response(302, description="Redirect to a short-lived URL of the audio")
 def reply_audio(query: dict, request_id: str, reply_id: str) -> Response:
     """A reply's recording, in one format"""
-    return audio_response(helpdesk.audio(current_principal(), request_id, query["format"], reply_id))
+    recording = helpdesk.open_thread_audio(current_principal(), request_id, query["format"], reply_id)
+    return audio_response(recording)

@@ -99,7 +99,7 @@ def delete_message(message_id: str) -> None:
 @blp.alt_response(206, description="Part of the audio (Range)")
 def get_audio(query: dict, message_id: str) -> Response:
     """The audio in one format: a redirect to a short-lived URL, or the bytes with Range"""
-    return audio_response(messaging.audio(current_principal(), message_id, query["format"]))
+    return audio_response(messaging.open_message_audio(current_principal(), message_id, query["format"]))
 
 
 @blp.route("/<id:message_id>/plays", methods=["POST"])

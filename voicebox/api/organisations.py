@@ -101,7 +101,7 @@ def add_story(org_id: str) -> MessageView:
 @blp.response(200, list_of(MessageSchema, "LibraryMessageList"))
 def library_stories(query: dict, org_id: str) -> paging.Page:
     """The organisation's library, newest first, with each story's status"""
-    return messaging.library_of(current_principal(), org_id, query["cursor"], query["limit"])
+    return messaging.list_org_stories(current_principal(), org_id, query["cursor"], query["limit"])
 
 
 @blp.route("/organisations/<id:org_id>/series", methods=["POST"])

@@ -75,7 +75,7 @@ def create_schedule(body: dict, child_id: str) -> Schedule:
 @blp.response(200, list_of(ScheduleSchema, "ScheduleList"))
 def list_schedules(child_id: str) -> dict:
     """A child's schedules, with their next runs"""
-    return {"items": schedules.list_for(current_principal(), child_id), "next_cursor": None}
+    return {"items": schedules.list_schedules(current_principal(), child_id), "next_cursor": None}
 
 
 @blp.route("/schedules/<id:schedule_id>", methods=["PATCH"])

@@ -35,7 +35,7 @@ from voicebox.models import (
 )
 from voicebox.models.base import UTCDateTime, new_id
 from voicebox.services import audit, help_events, policy
-from voicebox.services.helpdesk import HelpRequestView, locked, view
+from voicebox.services.helpdesk import HelpRequestView, locked, thread_view
 from voicebox.services.tokens import Principal
 
 
@@ -49,7 +49,7 @@ def claim(principal: Principal) -> HelpRequestView | None:
     if claimed is None:
         db.session.commit()
         return None
-    answer = view(principal, claimed)
+    answer = thread_view(principal, claimed)
     db.session.commit()
     return answer
 
@@ -202,7 +202,7 @@ def release(principal: Principal, request_id: str) -> HelpRequestView:
     requeue(request, utcnow())
     audit.record(principal, "release", request.id)
     help_events.record(request, HelpEventKind.RELEASED)
-    answer = view(principal, request)
+    answer = thread_view(principal, request)
     db.session.commit()
     return answer
 
@@ -217,7 +217,7 @@ def escalate(principal: Principal, request_id: str, reason: str) -> HelpRequestV
     requeue(request, now)
     audit.record(principal, "escalate", request.id)
     help_events.record(request, HelpEventKind.ESCALATED, push=True)
-    answer = view(principal, request)
+    answer = thread_view(principal, request)
     db.session.commit()
     return answer
 
@@ -239,7 +239,7 @@ def resolve(principal: Principal, request_id: str, outcome: str, note: str | Non
     request.outcome_note = note
     audit.record(principal, "resolve", request.id)
     help_events.record(request, HelpEventKind.RESOLVED)
-    answer = view(principal, request)
+    answer = thread_view(principal, request)
     db.session.commit()
     return answer
 

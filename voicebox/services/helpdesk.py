@@ -114,7 +114,7 @@ def _audio(message: Any, request_id: str, reply_id: str | None = None) -> Thread
     )
 
 
-def view(principal: Principal, request: Any) -> HelpRequestView:
+def thread_view(principal: Principal, request: Any) -> HelpRequestView:
     """The whole thread, for a caller ``policy.help_request_for`` let through.
 
     ``request`` is a HelpRequest, or a row of all its columns (a claim's RETURNING).
@@ -227,7 +227,7 @@ def ask(
     db.session.add(request)
     db.session.flush()
     help_events.record(request, HelpEventKind.NEW)
-    answer = view(principal, request)
+    answer = thread_view(principal, request)
     db.session.commit()
     return answer
 
@@ -241,7 +241,7 @@ def locked(principal: Principal, request_id: str) -> HelpRequest:
 def get(principal: Principal, request_id: str) -> HelpRequestView:
     request = policy.help_request_for(principal, db.session.get(HelpRequest, request_id))
     audit.record(principal, "read", request.id)
-    answer = view(principal, request)
+    answer = thread_view(principal, request)
     db.session.commit()
     return answer
 
@@ -266,7 +266,7 @@ class Summary:
         return cls(**{field.name: getattr(request, field.name) for field in fields(cls)})
 
 
-def listing(
+def list_requests(
     principal: Principal, status: str | None, cursor: str | None, limit: int = paging.DEFAULT_LIMIT
 ) -> paging.Page:
     """A child's own requests; what a volunteer holds; any, for supervisors and admins."""
@@ -347,7 +347,7 @@ def _rank_at(level: int, asked_at: datetime) -> datetime:
     return triage.rank_at(level, asked_at, timedelta(seconds=current_settings().help_aging_seconds))
 
 
-def audio(
+def open_thread_audio(
     principal: Principal, request_id: str, format_: str, reply_id: str | None = None
 ) -> str | BlobStream:
     """The request's recording, or a reply's, for those who may read the thread."""
@@ -362,4 +362,4 @@ def audio(
         raise NotFound("No such recording.")
     audit.record(principal, "listen", request.id)
     db.session.commit()
-    return messaging.audio_of(message, format_)
+    return messaging.open_audio(message, format_)

@@ -15,7 +15,7 @@ from sqlalchemy.orm import aliased
 from voicebox.extensions import db
 from voicebox.models import Child, Delivery, Direction, Message, Organisation, User
 from voicebox.services import reads
-from voicebox.services.messaging import VIEW_COLUMNS, Mailbox, MessageView, Party, view
+from voicebox.services.messaging import VIEW_COLUMNS, Mailbox, MessageView, Party, message_view
 from voicebox.services.paging import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -68,7 +68,7 @@ def _view(row: Row, position_ms: int | None) -> MessageView:
         sender: Party | None = Party(row.org_id, row.org_name)
     else:
         sender = Party(row.sender_user_id, row.sender_name) if row.sender_user_id else None
-    return view(row, Party(row.child_id, row.child_name), sender, position_ms)
+    return message_view(row, Party(row.child_id, row.child_name), sender, position_ms)
 
 
 def inbox(principal: Principal, cursor: str | None = None, limit: int = DEFAULT_LIMIT) -> Page:

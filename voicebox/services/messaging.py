@@ -116,7 +116,9 @@ def _idempotency_hash(principal: Principal, key: str) -> str:
     return hashlib.sha256(f"{speaker}\n{key}".encode()).hexdigest()
 
 
-def view(message: Any, child: Party, sender_user: Party | None, position_ms: int | None) -> MessageView:
+def message_view(
+    message: Any, child: Party, sender_user: Party | None, position_ms: int | None
+) -> MessageView:
     """The caller's view of ``message`` (a Message or a VIEW_COLUMNS row) of ``child``'s family;
     a library story's ``child`` is its organisation, and so is a copy's sender."""
     if message.direction in (Direction.TO_CHILD, Direction.LIBRARY):
@@ -153,7 +155,7 @@ def _my_delivery(principal: Principal, message_id: str) -> Delivery | None:
     )
 
 
-def view_for(principal: Principal, message: Message) -> MessageView:
+def message_view_for(principal: Principal, message: Message) -> MessageView:
     org = db.session.get(Organisation, message.org_id) if message.org_id else None
     if message.child_id is None:
         recipient = Party(org.id, org.name)  # type: ignore[union-attr]
@@ -168,7 +170,7 @@ def view_for(principal: Principal, message: Message) -> MessageView:
     else:
         sender = None
     mine = _my_delivery(principal, message.id)
-    return view(message, recipient, sender, mine.position_ms if mine else None)
+    return message_view(message, recipient, sender, mine.position_ms if mine else None)
 
 
 def _recipient(principal: Principal, to: str) -> tuple[str, Direction]:
@@ -213,7 +215,7 @@ def send(
     if key_hash is not None:
         existing = db.session.scalar(select(Message).where(Message.idempotency_key == key_hash))
         if existing is not None:
-            return view_for(principal, existing)
+            return message_view_for(principal, existing)
     check_story(story, kind, {"child_id": child_id})
     message = _new_recording(principal, child_id, direction, kind, audio, upload_id)
     message.title, message.deliver_at, message.idempotency_key = title, deliver_at, key_hash
@@ -230,10 +232,10 @@ def send(
         existing = db.session.scalar(select(Message).where(Message.idempotency_key == key_hash))
         if existing is None:
             raise
-        return view_for(principal, existing)
+        return message_view_for(principal, existing)
     jobs.enqueue(jobs.TRANSCODE, message.id)
     db.session.commit()
-    return view_for(principal, message)
+    return message_view_for(principal, message)
 
 
 def send_to_library(
@@ -254,15 +256,15 @@ def send_to_library(
     db.session.add(message)
     jobs.enqueue(jobs.TRANSCODE, message.id)
     db.session.commit()
-    return view_for(principal, message)
+    return message_view_for(principal, message)
 
 
-def library_of(principal: Principal, org_id: str, cursor: str | None, limit: int) -> paging.Page:
+def list_org_stories(principal: Principal, org_id: str, cursor: str | None, limit: int) -> paging.Page:
     """An organisation's library stories, newest first (its curators)."""
     org = policy.curated_org(principal, org_id)
     query = select(Message).where(Message.org_id == org.id, Message.direction == Direction.LIBRARY)
     rows, last = paging.newest_first(query, Message.created_at, Message.id, cursor, limit)
-    items = [view(row.Message, Party(org.id, org.name), None, None) for row in rows]
+    items = [message_view(row.Message, Party(org.id, org.name), None, None) for row in rows]
     return paging.Page(
         items, paging.encode_cursor(last.Message.created_at, last.Message.id) if last else None
     )
@@ -323,7 +325,7 @@ def _store_original(message_id: str, audio: BinaryIO) -> tuple[str, int]:
 
 def get(principal: Principal, message_id: str) -> MessageView:
     message = policy.message_for(principal, db.session.get(Message, message_id))
-    return view_for(principal, message)
+    return message_view_for(principal, message)
 
 
 def delete(principal: Principal, message_id: str) -> None:
@@ -368,13 +370,13 @@ def drop_blobs(keys: list[str]) -> None:
             log.warning("could not delete blob %s of a deleted message", key, exc_info=True)
 
 
-def audio(principal: Principal, message_id: str, format_: str) -> str | BlobStream:
+def open_message_audio(principal: Principal, message_id: str, format_: str) -> str | BlobStream:
     """A short-lived URL to send the client to, or, from a store that has none, the bytes."""
-    return audio_of(policy.message_for(principal, db.session.get(Message, message_id)), format_)
+    return open_audio(policy.message_for(principal, db.session.get(Message, message_id)), format_)
 
 
-def audio_of(message: Message, format_: str) -> str | BlobStream:
-    """The audio of a message the caller may hear, in one format (see ``audio``)."""
+def open_audio(message: Message, format_: str) -> str | BlobStream:
+    """The audio of a message the caller may hear, in one format (see ``open_message_audio``)."""
     rendition = next((r for r in message.renditions or [] if r["format"] == format_), None)
     if rendition is None:
         raise NotFound("This recording has no audio in that format yet.")

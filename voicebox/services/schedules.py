@@ -104,7 +104,7 @@ def create(
     return schedule
 
 
-def list_for(principal: Principal, child_id: str) -> list[Schedule]:
+def list_schedules(principal: Principal, child_id: str) -> list[Schedule]:
     child = policy.guarded_child(principal, child_id)
     return list(
         db.session.scalars(
@@ -287,7 +287,7 @@ def upcoming(principal: Principal, child_id: str) -> list[Upcoming]:
         .limit(MAX_UPCOMING)
     ).all()
     items = [
-        Upcoming(messaging.view_for(principal, message), due_at or message.deliver_at, schedule_id)
+        Upcoming(messaging.message_view_for(principal, message), due_at or message.deliver_at, schedule_id)
         for message, due_at, schedule_id in rows
     ]
     far = datetime.max.replace(tzinfo=UTC)
@@ -320,4 +320,4 @@ def reschedule(principal: Principal, message_id: str, deliver_at: datetime) -> M
             row.due_at = delivery.due_for_child(message, child, max(deliver_at, utcnow()))
             row.schedule_id = None
     db.session.commit()
-    return messaging.view_for(principal, message)
+    return messaging.message_view_for(principal, message)

@@ -99,7 +99,7 @@ def series_detail(principal: Principal, series_id: str) -> SeriesView:
         child_id=series.child_id,
         org_id=series.org_id,
         created_at=series.created_at,
-        episodes=[messaging.view_for(principal, m) for m in episodes(principal, series)],
+        episodes=[messaging.message_view_for(principal, m) for m in episodes(principal, series)],
     )
 
 
@@ -297,4 +297,4 @@ def take(principal: Principal, story_id: str) -> MessageView:
         raise NotFound("No such story.")
     copy = delivery.give(child, story, utcnow(), urgent=True)
     db.session.commit()
-    return messaging.view_for(principal, copy)
+    return messaging.message_view_for(principal, copy)
