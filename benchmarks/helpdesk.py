@@ -4,7 +4,7 @@ Each of 2,016 seeded volunteers has the largest capacity the API allows (10), as
 of the 16 claiming threads works through its own share of them, moving to the next volunteer
 when one is full. Baseline in the same run: a raw SQL ``UPDATE ... (SELECT ... FOR UPDATE SKIP
 LOCKED LIMIT 1)`` loop on 16 connections, taking the same turns. Then the service layer
-(``help_queue.claim``: token, capacity check, claim, audit row, queue event, the thread as the
+(``helpdesk.claims.claim``: token, capacity check, claim, audit row, queue event, the thread as the
 volunteer sees it) on 16 threads, and HTTP (``POST /api/v1/help-requests/claim`` to gunicorn)
 from 16 clients. After each, every request must have been claimed exactly once. Last, children
 ask over HTTP while volunteers listen on ``GET /api/v1/volunteer/events``: the time from a
@@ -27,7 +27,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from benchmarks._harness import entry, gunicorn, migrate, postgres_schema, production_env, report, seeds
-from voicebox.services.volunteers import MAX_CAPACITY
+from voicebox.services.helpdesk.volunteers import MAX_CAPACITY
 
 THREADS = 16
 LISTENERS = 4
@@ -155,7 +155,8 @@ def service_layer(env: dict[str, str], volunteers: int) -> tuple[float, list[str
     from voicebox import create_app
     from voicebox.errors import Conflict
     from voicebox.extensions import db
-    from voicebox.services import help_queue, tokens
+    from voicebox.services import tokens
+    from voicebox.services.helpdesk import claims
 
     app = create_app(Settings.from_env({**env, "VOICEBOX_DATABASE_POOL_SIZE": str(THREADS)}, env_file=None))
 
@@ -165,7 +166,7 @@ def service_layer(env: dict[str, str], volunteers: int) -> tuple[float, list[str
             for n in mine:
                 while True:
                     try:
-                        request = help_queue.claim(tokens.resolve(token("volunteer", n)))
+                        request = claims.claim(tokens.resolve(token("volunteer", n)))
                     except Conflict:  # this volunteer is full: the next one takes over
                         break
                     finally:

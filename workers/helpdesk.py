@@ -5,13 +5,13 @@ from celery import shared_task
 from voicebox import jobs
 from voicebox.extensions import current_notifier
 from voicebox.notify import NotifyFailed
-from voicebox.services import help_timers
+from voicebox.services.helpdesk import timers
 
 
 @shared_task(name=jobs.SWEEP_HELPDESK, soft_time_limit=60, expires=30)
 def sweep() -> dict[str, int]:
     """Expire leases, alert on urgent waits, escalate long waits; safe beside another sweep."""
-    return help_timers.sweep()
+    return timers.sweep()
 
 
 @shared_task(
@@ -24,13 +24,13 @@ def sweep() -> dict[str, int]:
 )
 def push(event_id: str) -> bool:
     """Notify the people one queue event concerns; an event already pushed is left alone."""
-    return help_timers.push(int(event_id), current_notifier())
+    return timers.push(int(event_id), current_notifier())
 
 
 @shared_task(name=jobs.PURGE_HELPDESK, soft_time_limit=300)
 def purge() -> dict[str, int]:
     """Delete recordings past their retention, and queue events too old to replay."""
     audio = 0
-    while (purged := help_timers.purge_audio()) == help_timers.BATCH:
+    while (purged := timers.purge_audio()) == timers.BATCH:
         audio += purged
-    return {"requests_purged_of_audio": audio + purged, "events": help_timers.purge_events()}
+    return {"requests_purged_of_audio": audio + purged, "events": timers.purge_events()}

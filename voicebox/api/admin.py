@@ -6,7 +6,8 @@ from marshmallow import Schema, fields, validate
 from voicebox.api.schemas import PageQuerySchema, PartySchema, Timestamp, UserSchema, list_of
 from voicebox.api.security import authenticated, current_principal
 from voicebox.models import Role, User, UserStatus
-from voicebox.services import accounts, audit, paging, watchdog
+from voicebox.services import accounts, paging, watchdog
+from voicebox.services.helpdesk import audit
 
 blp = Blueprint("admin", __name__, url_prefix="/api/v1/admin", description="Administration")
 

@@ -12,8 +12,9 @@ from voicebox.api.schemas import AudioQuerySchema, FormBoolean, PageQuerySchema,
 from voicebox.api.security import authenticated, current_principal
 from voicebox.api.streaming import audio_response
 from voicebox.models import Category, HelpStatus, Outcome
-from voicebox.services import help_queue, helpdesk, paging
-from voicebox.services.helpdesk import HelpRequestView, ReplyView
+from voicebox.services import paging
+from voicebox.services.helpdesk import claims, threads
+from voicebox.services.helpdesk.threads import HelpRequestView, ReplyView
 
 blp = Blueprint(
     "help_requests", __name__, url_prefix="/api/v1/help-requests", description="Help requests from children"
@@ -54,7 +55,7 @@ class HelpListQuerySchema(PageQuerySchema):
 @blp.response(201, HelpRequestSchema)
 def ask() -> HelpRequestView:
     """Ask for help from a child's device: a recording and/or text, a category, an urgent flag"""
-    return helpdesk.ask(current_principal(), **recording_form(NewHelpRequestSchema(), RECORDING_HINT))
+    return threads.ask(current_principal(), **recording_form(NewHelpRequestSchema(), RECORDING_HINT))
 
 
 @blp.route("", methods=["GET"])
@@ -63,7 +64,7 @@ def ask() -> HelpRequestView:
 @blp.response(200, HelpSummaryListSchema)
 def list_requests(query: dict) -> paging.Page:
     """A child's own requests; what a volunteer holds; any, for supervisors and admins"""
-    return helpdesk.list_requests(current_principal(), query.get("status"), query["cursor"], query["limit"])
+    return threads.list_requests(current_principal(), query.get("status"), query["cursor"], query["limit"])
 
 
 @blp.route("/claim", methods=["POST"])
@@ -72,7 +73,7 @@ def list_requests(query: dict) -> paging.Page:
 @blp.alt_response(204, description="No request is waiting")
 def claim() -> HelpRequestView | Response:
     """Take the most urgent waiting request, held by you under a lease"""
-    claimed = help_queue.claim(current_principal())
+    claimed = claims.claim(current_principal())
     return claimed if claimed is not None else Response(status=204)
 
 
@@ -81,7 +82,7 @@ def claim() -> HelpRequestView | Response:
 @blp.response(200, HelpRequestSchema)
 def get_request(request_id: str) -> HelpRequestView:
     """One request and its thread: the child, its holder, supervisors and admins"""
-    return helpdesk.get(current_principal(), request_id)
+    return threads.get(current_principal(), request_id)
 
 
 @blp.route("/<id:request_id>/replies", methods=["POST"])
@@ -90,7 +91,7 @@ def get_request(request_id: str) -> HelpRequestView:
 @blp.response(201, ReplySchema)
 def reply(request_id: str) -> ReplyView:
     """Answer in the thread, by voice (multipart 'audio') or text: the holder, or the child"""
-    return helpdesk.reply(current_principal(), request_id, **recording_form(NewReplySchema(), RECORDING_HINT))
+    return threads.reply(current_principal(), request_id, **recording_form(NewReplySchema(), RECORDING_HINT))
 
 
 @blp.route("/<id:request_id>/release", methods=["POST"])
@@ -98,7 +99,7 @@ def reply(request_id: str) -> ReplyView:
 @blp.response(200, HelpRequestSchema)
 def release(request_id: str) -> HelpRequestView:
     """Hand the request back to the queue"""
-    return help_queue.release(current_principal(), request_id)
+    return claims.release(current_principal(), request_id)
 
 
 @blp.route("/<id:request_id>/resolve", methods=["POST"])
@@ -107,7 +108,7 @@ def release(request_id: str) -> HelpRequestView:
 @blp.response(200, HelpRequestSchema)
 def resolve(body: dict, request_id: str) -> HelpRequestView:
     """Close the request with its outcome"""
-    return help_queue.resolve(current_principal(), request_id, body["outcome"], body.get("note"))
+    return claims.resolve(current_principal(), request_id, body["outcome"], body.get("note"))
 
 
 @blp.route("/<id:request_id>/escalate", methods=["POST"])
@@ -116,7 +117,7 @@ def resolve(body: dict, request_id: str) -> HelpRequestView:
 @blp.response(200, HelpRequestSchema)
 def escalate(body: dict, request_id: str) -> HelpRequestView:
     """Hand the request to the supervisors, saying why"""
-    return help_queue.escalate(current_principal(), request_id, body["reason"])
+    return claims.escalate(current_principal(), request_id, body["reason"])
 
 
 @blp.route("/<id:request_id>/audio", methods=["GET"])
@@ -125,7 +126,7 @@ def escalate(body: dict, request_id: str) -> HelpRequestView:
 @blp.alt_response(302, description="Redirect to a short-lived URL of the audio")
 def request_audio(query: dict, request_id: str) -> Response:
     """The child's recording, in one format"""
-    return audio_response(helpdesk.open_thread_audio(current_principal(), request_id, query["format"]))
+    return audio_response(threads.open_thread_audio(current_principal(), request_id, query["format"]))
 
 
 @blp.route("/<id:request_id>/replies/<id:reply_id>/audio", methods=["GET"])
@@ -134,5 +135,5 @@ def request_audio(query: dict, request_id: str) -> Response:
 @blp.alt_response(302, description="Redirect to a short-lived URL of the audio")
 def reply_audio(query: dict, request_id: str, reply_id: str) -> Response:
     """A reply's recording, in one format"""
-    recording = helpdesk.open_thread_audio(current_principal(), request_id, query["format"], reply_id)
+    recording = threads.open_thread_audio(current_principal(), request_id, query["format"], reply_id)
     return audio_response(recording)

@@ -10,9 +10,10 @@ from voicebox.api.help_schemas import LiveEventSchema, PresenceSchema, QueueHeal
 from voicebox.api.schemas import StrictBoolean
 from voicebox.api.security import authenticated, current_principal
 from voicebox.api.streaming import event_stream
-from voicebox.services import help_events, help_queue, volunteers
-from voicebox.services.help_queue import QueueHealth
-from voicebox.services.volunteers import Presence
+from voicebox.services.helpdesk import oversight, volunteers
+from voicebox.services.helpdesk.oversight import QueueHealth
+from voicebox.services.helpdesk.queue_events import helper_stream
+from voicebox.services.helpdesk.volunteers import Presence
 
 blp = Blueprint("volunteer", __name__, url_prefix="/api/v1", description="Volunteers and supervisors")
 
@@ -47,7 +48,7 @@ def set_presence(body: dict) -> Presence:
 )
 def queue_events() -> Response:
     """The help queue's events (new, claimed, released, escalated, ...) as Server-Sent Events"""
-    events = help_events.helper_stream(current_principal(), request.headers.get("Last-Event-ID"))
+    events = helper_stream(current_principal(), request.headers.get("Last-Event-ID"))
     return event_stream(events, LiveEventSchema(), lambda event: event.type)
 
 
@@ -56,4 +57,4 @@ def queue_events() -> Response:
 @blp.response(200, QueueHealthSchema)
 def queue_health() -> QueueHealth:
     """The queue's health: waiting by priority, oldest wait, volunteers available, escalations"""
-    return help_queue.health(current_principal())
+    return oversight.queue_health(current_principal())

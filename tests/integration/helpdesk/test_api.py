@@ -14,7 +14,7 @@ from sqlalchemy import select
 from tests.conftest import Api
 from voicebox.extensions import db
 from voicebox.models import HelpEvent
-from voicebox.services import help_timers
+from voicebox.services.helpdesk import timers
 
 
 def ask(device: Api, category: str = "lonely", urgent: bool = False, text: str = "I miss my mum") -> dict:
@@ -26,7 +26,7 @@ def ask(device: Api, category: str = "lonely", urgent: bool = False, text: str =
 def sweep(app: Flask) -> dict[str, int]:
     """What the beat-driven task runs, here in the test's process (whose clock the test moves)."""
     with app.app_context():
-        return help_timers.sweep()
+        return timers.sweep()
 
 
 def events(app: Flask, request_id: str) -> list[tuple[str, str | None, bool]]:
@@ -363,7 +363,7 @@ def test_old_queue_events_are_purged_but_unsent_pushes_wait(
     asked = ask(device, "safety", urgent=True, text="a stranger at the gate")
     clock(timedelta(minutes=3))
     sweep(app)  # the urgent alarm: a push no worker has sent here
-    clock(help_timers.EVENT_RETENTION)
+    clock(timers.EVENT_RETENTION)
     with app.app_context():
-        assert help_timers.purge_events() == 1
+        assert timers.purge_events() == 1
     assert events(app, asked["id"]) == [("urgent_waiting", None, True)]

@@ -28,7 +28,8 @@ from voicebox.models import (
     Volunteer,
 )
 from voicebox.notify import Notifier
-from voicebox.services import help_events, help_queue, messaging, triage
+from voicebox.services import messaging
+from voicebox.services.helpdesk import claims, queue_events, triage
 
 log = logging.getLogger(__name__)
 
@@ -61,9 +62,9 @@ def _expire_leases(now: datetime) -> int:
     )
     for request in expired:
         holder = request.held_by
-        help_queue.requeue(request, now)
-        help_events.record(request, HelpEventKind.LEASE_EXPIRED, user_id=holder, push=True)
-        help_events.record(request, HelpEventKind.RELEASED)
+        claims.requeue(request, now)
+        queue_events.record(request, HelpEventKind.LEASE_EXPIRED, user_id=holder, push=True)
+        queue_events.record(request, HelpEventKind.RELEASED)
     db.session.commit()
     return len(expired)
 
@@ -81,7 +82,7 @@ def _alert_urgent(now: datetime) -> int:
     )
     for request in waiting:
         request.urgent_alerted_at = now
-        help_events.record(request, HelpEventKind.URGENT_WAITING, push=True)
+        queue_events.record(request, HelpEventKind.URGENT_WAITING, push=True)
     db.session.commit()
     return len(waiting)
 
@@ -99,7 +100,7 @@ def _escalate_unclaimed(now: datetime) -> int:
         request.status = HelpStatus.ESCALATED
         request.escalated_at = now
         request.escalation_reason = f"Nobody took it for {limit // 60} minutes."
-        help_events.record(request, HelpEventKind.ESCALATED, push=True)
+        queue_events.record(request, HelpEventKind.ESCALATED, push=True)
     db.session.commit()
     return len(waiting)
 

@@ -1,7 +1,7 @@
 """Help requests as the child and their helper see them: asking, the thread, and its audio.
 
-Taking requests from the queue and closing them is in ``help_queue``; the timers that watch
-the queue are in ``help_timers``.
+Taking requests from the queue and closing them is in ``claims``; the timers that watch the
+queue are in ``timers``.
 """
 
 from __future__ import annotations
@@ -25,8 +25,9 @@ from voicebox.models import (
     User,
     WaitingFor,
 )
-from voicebox.services import audit, help_events, messaging, paging, policy, triage
+from voicebox.services import messaging, paging, policy
 from voicebox.services.blobs import BlobStream
+from voicebox.services.helpdesk import audit, queue_events, triage
 from voicebox.services.messaging import Party
 from voicebox.services.tokens import Principal
 
@@ -226,7 +227,7 @@ def ask(
         request.audio_message_id = messaging.help_recording(principal, child_id, audio, upload_id).id
     db.session.add(request)
     db.session.flush()
-    help_events.record(request, HelpEventKind.NEW)
+    queue_events.record(request, HelpEventKind.NEW)
     answer = thread_view(principal, request)
     db.session.commit()
     return answer
@@ -318,12 +319,12 @@ def reply(
     if from_child:
         _rescreen(request, text)
         if request.held_by is not None:
-            help_events.record(request, HelpEventKind.REPLIED, user_id=request.held_by, push=True)
+            queue_events.record(request, HelpEventKind.REPLIED, user_id=request.held_by, push=True)
     else:
         lease = now + timedelta(seconds=current_settings().help_reply_lease_seconds)
         request.lease_expires_at = max(request.lease_expires_at or lease, lease)
         audit.record(principal, "reply", request.id)
-        help_events.record(request, HelpEventKind.ANSWERED, push=True)
+        queue_events.record(request, HelpEventKind.ANSWERED, push=True)
     db.session.flush()
     helper = None if from_child else Party(principal.user.id, principal.user.display_name)  # type: ignore[union-attr]
     audio_view = _audio(message, request.id, row.id)

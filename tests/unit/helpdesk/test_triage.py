@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from voicebox.services import triage
-from voicebox.services.triage import RiskWords
+from voicebox.services.helpdesk import triage
+from voicebox.services.helpdesk.triage import RiskWords
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,9 @@ from sqlalchemy.exc import IntegrityError
 from voicebox.clock import utcnow
 from voicebox.extensions import current_settings, db
 from voicebox.models import HelpEventKind, HelpRequest, HelpStatus, Volunteer
-from voicebox.services import audit, help_events, help_queue, policy
-from voicebox.services.helpdesk import Summary
+from voicebox.services import policy
+from voicebox.services.helpdesk import audit, claims, queue_events
+from voicebox.services.helpdesk.threads import Summary
 from voicebox.services.tokens import Principal
 
 MAX_CAPACITY = 10
@@ -80,6 +81,6 @@ def _release_all(principal: Principal) -> None:
     )
     now = utcnow()
     for request in held:
-        help_queue.requeue(request, now)
+        claims.requeue(request, now)
         audit.record(principal, "release", request.id)
-        help_events.record(request, HelpEventKind.RELEASED)
+        queue_events.record(request, HelpEventKind.RELEASED)

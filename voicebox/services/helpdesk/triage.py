@@ -16,7 +16,7 @@ from pathlib import Path
 
 from voicebox.models import Category
 
-DEFAULT_RISK_WORDS = Path(__file__).resolve().parents[2] / "config" / "risk_words.txt"
+DEFAULT_RISK_WORDS = Path(__file__).resolve().parents[3] / "config" / "risk_words.txt"
 
 CATEGORY_PRIORITY = {
     Category.SAFETY: 2,

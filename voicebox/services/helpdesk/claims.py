@@ -12,7 +12,6 @@ same steps one by one.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,8 +33,9 @@ from voicebox.models import (
     WaitingFor,
 )
 from voicebox.models.base import UTCDateTime, new_id
-from voicebox.services import audit, help_events, policy
-from voicebox.services.helpdesk import HelpRequestView, locked, thread_view
+from voicebox.services import policy
+from voicebox.services.helpdesk import audit, queue_events
+from voicebox.services.helpdesk.threads import HelpRequestView, locked, thread_view
 from voicebox.services.tokens import Principal
 
 
@@ -125,7 +125,7 @@ def _claim_step_by_step(principal: Principal) -> Row | None:
     claimed = db.session.execute(take, _lease(principal)).first()
     if claimed is not None:
         audit.record(principal, "claim", claimed.id)
-        help_events.record(claimed, HelpEventKind.CLAIMED)
+        queue_events.record(claimed, HelpEventKind.CLAIMED)
     return claimed
 
 
@@ -173,7 +173,7 @@ def _claim_in_one_statement(principal: Principal) -> Row | None:
     _check_room(row)
     if row.id is None:  # type: ignore[union-attr]  # _check_room refused None
         return None
-    jobs.wake(help_events.TOPIC)
+    jobs.wake(queue_events.TOPIC)
     return row
 
 
@@ -201,7 +201,7 @@ def release(principal: Principal, request_id: str) -> HelpRequestView:
     request = _held_by_caller(principal, request_id)
     requeue(request, utcnow())
     audit.record(principal, "release", request.id)
-    help_events.record(request, HelpEventKind.RELEASED)
+    queue_events.record(request, HelpEventKind.RELEASED)
     answer = thread_view(principal, request)
     db.session.commit()
     return answer
@@ -216,7 +216,7 @@ def escalate(principal: Principal, request_id: str, reason: str) -> HelpRequestV
     request.escalated_by = principal.user.id  # type: ignore[union-attr]
     requeue(request, now)
     audit.record(principal, "escalate", request.id)
-    help_events.record(request, HelpEventKind.ESCALATED, push=True)
+    queue_events.record(request, HelpEventKind.ESCALATED, push=True)
     answer = thread_view(principal, request)
     db.session.commit()
     return answer
@@ -238,68 +238,7 @@ def resolve(principal: Principal, request_id: str, outcome: str, note: str | Non
     request.outcome = Outcome(outcome)
     request.outcome_note = note
     audit.record(principal, "resolve", request.id)
-    help_events.record(request, HelpEventKind.RESOLVED)
+    queue_events.record(request, HelpEventKind.RESOLVED)
     answer = thread_view(principal, request)
     db.session.commit()
     return answer
-
-
-@dataclass(frozen=True)
-class QueueHealth:
-    waiting: list[dict]
-    oldest_wait_seconds: int | None
-    held: int
-    escalations_open: int
-    volunteers_available: int
-    volunteers_with_room: int
-
-
-def health(principal: Principal) -> QueueHealth:
-    """How the queue is doing, for supervisors and admins: counts only, nothing a child said."""
-    policy.require_role(principal, Role.SUPERVISOR, Role.ADMIN)
-    now = utcnow()
-    by_priority = db.session.execute(
-        select(HelpRequest.priority, func.count(), func.min(HelpRequest.created_at))
-        .where(HelpRequest.waiting_for.is_not(None))
-        .group_by(HelpRequest.priority)
-        .order_by(HelpRequest.priority)
-    ).all()
-    waiting = [
-        {"priority": level, "count": count, "oldest_wait_seconds": _since(now, oldest)}
-        for level, count, oldest in by_priority
-    ]
-    counts = dict(
-        db.session.execute(
-            select(HelpRequest.status, func.count())
-            .where(HelpRequest.status.in_((HelpStatus.HELD, HelpStatus.ESCALATED)))
-            .group_by(HelpRequest.status)
-        ).all()
-    )
-    held_now = (
-        select(HelpRequest.held_by, func.count().label("held"))
-        .where(HelpRequest.status == HelpStatus.HELD)
-        .group_by(HelpRequest.held_by)
-        .subquery()
-    )
-    available, with_room = db.session.execute(
-        select(
-            func.count(),
-            func.count().filter(func.coalesce(held_now.c.held, 0) < Volunteer.capacity),
-        )
-        .select_from(Volunteer)
-        .outerjoin(held_now, held_now.c.held_by == Volunteer.user_id)
-        .where(Volunteer.available.is_(True))
-    ).one()
-    db.session.rollback()
-    return QueueHealth(
-        waiting=waiting,
-        oldest_wait_seconds=max((row["oldest_wait_seconds"] for row in waiting), default=None),
-        held=counts.get(HelpStatus.HELD, 0),
-        escalations_open=counts.get(HelpStatus.ESCALATED, 0),
-        volunteers_available=available,
-        volunteers_with_room=with_room,
-    )
-
-
-def _since(now: datetime, then: datetime) -> int:
-    return max(0, int((now - then).total_seconds()))

@@ -20,9 +20,10 @@ from voicebox import jobs
 from voicebox.clock import utcnow
 from voicebox.extensions import current_blob_store, db
 from voicebox.models import HelpEvent, HelpRequest, HelpStatus, Message, WaitingFor
-from voicebox.services import help_events, help_queue, help_timers, tokens
+from voicebox.services import tokens
+from voicebox.services.helpdesk import claims, queue_events, timers
 
-from .test_helpdesk_api import ask
+from .test_api import ask
 
 
 def test_helpers_hear_the_queue_live_and_resume_where_they_left(
@@ -109,11 +110,11 @@ def test_recordings_go_through_the_media_worker_and_stay_in_the_thread(
     # Once resolved and past retention, the recordings go; the text of the thread stays.
     assert volunteer.post(f"/help-requests/{request_id}/resolve", {"outcome": "supported"}).status_code == 200
     with app.app_context():
-        assert help_timers.purge_audio() == 0
+        assert timers.purge_audio() == 0
     clock(timedelta(days=app.config["VOICEBOX_SETTINGS"].help_audio_retention_days, seconds=1))
     with app.app_context():
-        assert help_timers.purge_audio() == 1
-        assert help_timers.purge_audio() == 0
+        assert timers.purge_audio() == 1
+        assert timers.purge_audio() == 0
         store = current_blob_store()
         assert not any(store.exists(key) for key in keys)
     purged = device.get(f"/help-requests/{request_id}").json
@@ -191,7 +192,7 @@ def test_racing_claims_never_take_one_request_twice(app: Flask, make_child, help
         with app.app_context():
             principal = tokens.resolve(token)
             start.wait()
-            while (request := help_queue.claim(principal)) is not None:
+            while (request := claims.claim(principal)) is not None:
                 claimed.append(request.id)
                 db.session.remove()
                 principal = tokens.resolve(token)
@@ -215,7 +216,7 @@ def test_an_event_whose_transaction_commits_late_is_still_streamed(
         return insert(HelpEvent).values(request_id=asked["id"], kind=kind, at=utcnow(), push=False)
 
     with app.app_context():
-        stream = help_events.helper_stream(tokens.resolve(volunteer.token), None)
+        stream = queue_events.helper_stream(tokens.resolve(volunteer.token), None)
         with db.engine.connect() as slow:
             slow.execute(event("released"))  # takes the next id, and commits only later
             with db.engine.begin() as fast:
