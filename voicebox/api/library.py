@@ -19,9 +19,10 @@ from voicebox.api.schemas import MessageSchema, list_of
 from voicebox.api.security import authenticated, current_principal
 from voicebox.errors import NotFound
 from voicebox.models import ChildGroup, Series
-from voicebox.services import organisations, paging, stories
+from voicebox.services import paging
+from voicebox.services.library import organisations, stories
+from voicebox.services.library.stories import SeriesView
 from voicebox.services.messaging import MessageView
-from voicebox.services.stories import SeriesView
 
 blp = Blueprint("library", __name__, url_prefix="/api/v1", description="Stories and the library")
 

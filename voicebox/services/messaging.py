@@ -17,10 +17,10 @@ from voicebox.errors import Conflict, Invalid, NotFound, TooLarge
 from voicebox.extensions import current_blob_store, current_settings, db
 from voicebox.models import Child, Delivery, Direction, Kind, Message, MessageStatus, Organisation, Role, User
 from voicebox.models.base import new_id
-from voicebox.services import paging, policy, uploads
+from voicebox.services import policy, uploads
 from voicebox.services.blobs import BlobStream
-from voicebox.services.story_details import STORY_FIELDS, StoryDetails
-from voicebox.services.story_details import check as check_story
+from voicebox.services.library.story_details import NO_DETAILS, STORY_FIELDS, StoryDetails
+from voicebox.services.library.story_details import check as check_story
 from voicebox.services.tokens import Principal
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,6 @@ log = logging.getLogger(__name__)
 GUARDIANS = "guardians"
 LATEST_DELIVERY = timedelta(days=366)
 UNDELIVERED = (MessageStatus.PROCESSING, MessageStatus.SCHEDULED, MessageStatus.FAILED)
-NO_DETAILS = StoryDetails()
 
 
 @dataclass(frozen=True)
@@ -217,7 +216,7 @@ def send(
         if existing is not None:
             return message_view_for(principal, existing)
     check_story(story, kind, {"child_id": child_id})
-    message = _new_recording(principal, child_id, direction, kind, audio, upload_id)
+    message = new_recording(principal, child_id, direction, kind, audio, upload_id)
     message.title, message.deliver_at, message.idempotency_key = title, deliver_at, key_hash
     message.urgent, message.queued = urgent, queue
     story.apply(message)
@@ -238,50 +237,7 @@ def send(
     return message_view_for(principal, message)
 
 
-def send_to_library(
-    principal: Principal,
-    org_id: str,
-    *,
-    title: str | None = None,
-    audio: BinaryIO | None = None,
-    upload_id: str | None = None,
-    story: StoryDetails = NO_DETAILS,
-) -> MessageView:
-    """A curator's story for the organisation's library; ``ready`` once transcoded."""
-    org = policy.curated_org(principal, org_id)
-    check_story(story, Kind.STORY, {"org_id": org.id})
-    message = _new_recording(principal, None, Direction.LIBRARY, Kind.STORY, audio, upload_id)
-    message.title, message.org_id = title, org.id
-    story.apply(message)
-    db.session.add(message)
-    jobs.enqueue(jobs.TRANSCODE, message.id)
-    db.session.commit()
-    return message_view_for(principal, message)
-
-
-def list_org_stories(principal: Principal, org_id: str, cursor: str | None, limit: int) -> paging.Page:
-    """An organisation's library stories, newest first (its curators)."""
-    org = policy.curated_org(principal, org_id)
-    query = select(Message).where(Message.org_id == org.id, Message.direction == Direction.LIBRARY)
-    rows, last = paging.newest_first(query, Message.created_at, Message.id, cursor, limit)
-    items = [message_view(row.Message, Party(org.id, org.name), None, None) for row in rows]
-    return paging.Page(
-        items, paging.encode_cursor(last.Message.created_at, last.Message.id) if last else None
-    )
-
-
-def help_recording(
-    principal: Principal, child_id: str, audio: BinaryIO | None, upload_id: str | None
-) -> Message:
-    """A recording for a help request's thread: transcoded like any message, in nobody's inbox."""
-    message = _new_recording(principal, child_id, Direction.HELP_THREAD, Kind.MESSAGE, audio, upload_id)
-    db.session.add(message)
-    db.session.flush()  # rows that refer to it are inserted after it
-    jobs.enqueue(jobs.TRANSCODE, message.id)
-    return message
-
-
-def _new_recording(
+def new_recording(
     principal: Principal,
     child_id: str | None,
     direction: Direction,
@@ -289,7 +245,8 @@ def _new_recording(
     audio: BinaryIO | None,
     upload_id: str | None,
 ) -> Message:
-    """A message waiting for its transcode, its original stored (or taken from a finished upload)."""
+    """A message waiting for its transcode, its original stored (or taken from a finished upload):
+    a family message, a library story or a help thread's recording."""
     message = Message(
         id=new_id(),
         kind=kind,

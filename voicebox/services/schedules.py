@@ -30,7 +30,8 @@ from voicebox.models import (
     Series,
     Source,
 )
-from voicebox.services import delivery, messaging, policy, stories
+from voicebox.services import delivery, messaging, policy
+from voicebox.services.library import stories
 from voicebox.services.local_times import next_occurrence, parse_hhmm
 from voicebox.services.messaging import MessageView
 from voicebox.services.tokens import Principal

@@ -12,15 +12,18 @@ from typing import Any, BinaryIO
 
 from sqlalchemy import func, select
 
+from voicebox import jobs
 from voicebox.clock import age, utcnow
 from voicebox.errors import Conflict, Forbidden, Invalid, NotFound
 from voicebox.extensions import current_risk_words, current_settings, db
 from voicebox.models import (
     Child,
+    Direction,
     HelpEventKind,
     HelpReply,
     HelpRequest,
     HelpStatus,
+    Kind,
     Message,
     User,
     WaitingFor,
@@ -224,7 +227,7 @@ def ask(
         queued_at=now,
     )
     if audio is not None or upload_id is not None:
-        request.audio_message_id = messaging.help_recording(principal, child_id, audio, upload_id).id
+        request.audio_message_id = _recording(principal, child_id, audio, upload_id).id
     db.session.add(request)
     db.session.flush()
     queue_events.record(request, HelpEventKind.NEW)
@@ -313,7 +316,7 @@ def reply(
     )
     message = None
     if audio is not None or upload_id is not None:
-        message = messaging.help_recording(principal, request.child_id, audio, upload_id)
+        message = _recording(principal, request.child_id, audio, upload_id)
         row.audio_message_id = message.id
     db.session.add(row)
     if from_child:
@@ -364,3 +367,14 @@ def open_thread_audio(
     audit.record(principal, "listen", request.id)
     db.session.commit()
     return messaging.open_audio(message, format_)
+
+
+def _recording(principal: Principal, child_id: str, audio: BinaryIO | None, upload_id: str | None) -> Message:
+    """A recording for a help request's thread: transcoded like any message, in nobody's inbox."""
+    message = messaging.new_recording(
+        principal, child_id, Direction.HELP_THREAD, Kind.MESSAGE, audio, upload_id
+    )
+    db.session.add(message)
+    db.session.flush()  # rows that refer to it are inserted after it
+    jobs.enqueue(jobs.TRANSCODE, message.id)
+    return message

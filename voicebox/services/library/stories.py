@@ -31,8 +31,8 @@ from voicebox.models import (
     StoryBox,
 )
 from voicebox.services import delivery, messaging, paging, policy
+from voicebox.services.library.story_details import STORY_FIELDS, StoryDetails
 from voicebox.services.messaging import MessageView
-from voicebox.services.story_details import STORY_FIELDS, StoryDetails
 from voicebox.services.tokens import Principal
 
 HEARD = (MessageStatus.DELIVERED, MessageStatus.PLAYED)

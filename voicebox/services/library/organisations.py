@@ -8,9 +8,12 @@ organisation's groups.
 
 from __future__ import annotations
 
+from typing import BinaryIO
+
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
+from voicebox import jobs
 from voicebox.errors import Conflict, Invalid, NotFound
 from voicebox.extensions import db
 from voicebox.models import (
@@ -20,6 +23,7 @@ from voicebox.models import (
     Curatorship,
     Direction,
     GroupMember,
+    Kind,
     Message,
     MessageStatus,
     Organisation,
@@ -27,7 +31,11 @@ from voicebox.models import (
     StoryBox,
     User,
 )
-from voicebox.services import policy, stories
+from voicebox.services import messaging, paging, policy
+from voicebox.services.library import stories
+from voicebox.services.library.story_details import NO_DETAILS, StoryDetails
+from voicebox.services.library.story_details import check as check_story
+from voicebox.services.messaging import MessageView, Party
 from voicebox.services.tokens import Principal, readable_code
 
 JOIN_CODE_LENGTH = 8
@@ -80,6 +88,38 @@ def revoke_curator(principal: Principal, org_id: str, user_id: str) -> None:
         delete(Curatorship).where(Curatorship.org_id == org.id, Curatorship.user_id == user_id)
     )
     db.session.commit()
+
+
+def send_to_library(
+    principal: Principal,
+    org_id: str,
+    *,
+    title: str | None = None,
+    audio: BinaryIO | None = None,
+    upload_id: str | None = None,
+    story: StoryDetails = NO_DETAILS,
+) -> MessageView:
+    """A curator's story for the organisation's library; ``ready`` once transcoded."""
+    org = policy.curated_org(principal, org_id)
+    check_story(story, Kind.STORY, {"org_id": org.id})
+    message = messaging.new_recording(principal, None, Direction.LIBRARY, Kind.STORY, audio, upload_id)
+    message.title, message.org_id = title, org.id
+    story.apply(message)
+    db.session.add(message)
+    jobs.enqueue(jobs.TRANSCODE, message.id)
+    db.session.commit()
+    return messaging.message_view_for(principal, message)
+
+
+def list_org_stories(principal: Principal, org_id: str, cursor: str | None, limit: int) -> paging.Page:
+    """An organisation's library stories, newest first (its curators)."""
+    org = policy.curated_org(principal, org_id)
+    query = select(Message).where(Message.org_id == org.id, Message.direction == Direction.LIBRARY)
+    rows, last = paging.newest_first(query, Message.created_at, Message.id, cursor, limit)
+    items = [messaging.message_view(row.Message, Party(org.id, org.name), None, None) for row in rows]
+    return paging.Page(
+        items, paging.encode_cursor(last.Message.created_at, last.Message.id) if last else None
+    )
 
 
 def create_group(principal: Principal, org_id: str, name: str, kind: str) -> ChildGroup:

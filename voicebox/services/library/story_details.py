@@ -34,6 +34,7 @@ class StoryDetails:
 
 # The message columns a story's description is kept in, named as the fields above.
 STORY_FIELDS = tuple(field.name for field in fields(StoryDetails))
+NO_DETAILS = StoryDetails()
 
 
 def check(details: StoryDetails, kind: str, series_owner: dict[str, str]) -> None:
