@@ -15,7 +15,8 @@ from voicebox import create_app
 from voicebox.clock import utcnow
 from voicebox.extensions import db
 from voicebox.models import Delivery, Message, MessageStatus
-from voicebox.services import delivery, watchdog
+from voicebox.services.families import watchdog
+from voicebox.services.scheduling import delivery
 
 QUEUE = "bench-naive"
 TASK = "bench.naive_deliver"

@@ -155,7 +155,7 @@ def service_layer(env: dict[str, str], volunteers: int) -> tuple[float, list[str
     from voicebox import create_app
     from voicebox.errors import Conflict
     from voicebox.extensions import db
-    from voicebox.services import tokens
+    from voicebox.services.accounts import tokens
     from voicebox.services.helpdesk import claims
 
     app = create_app(Settings.from_env({**env, "VOICEBOX_DATABASE_POOL_SIZE": str(THREADS)}, env_file=None))

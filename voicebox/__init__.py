@@ -24,8 +24,8 @@ from voicebox.errors import register_error_handlers
 from voicebox.events import build_event_bus
 from voicebox.extensions import attach, db, limiter, migrate
 from voicebox.notify import build_notifier
+from voicebox.services.families.watchdog import Prompts
 from voicebox.services.helpdesk.triage import RiskWords
-from voicebox.services.watchdog import Prompts
 from voicebox.storage import build_store
 
 MIGRATIONS = Path(__file__).parent / "migrations"

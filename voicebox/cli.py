@@ -14,7 +14,7 @@ from flask.cli import with_appcontext
 from voicebox.celery_app import QUEUES
 from voicebox.errors import DomainError
 from voicebox.models import Role
-from voicebox.services import accounts
+from voicebox.services.accounts import users
 
 STOP_GRACE_SECONDS = 10
 
@@ -27,7 +27,7 @@ def _staff_command(role: Role, default_name: str) -> click.Command:
     @with_appcontext
     def command(phone: str, password: str, display_name: str) -> None:
         try:
-            user = accounts.create_staff(phone, password, display_name, role)
+            user = users.create_staff(phone, password, display_name, role)
         except DomainError as exc:
             raise click.ClickException(exc.detail) from None
         click.echo(f"{role} {user.id} created")

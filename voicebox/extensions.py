@@ -22,8 +22,8 @@ if TYPE_CHECKING:
 
     from voicebox.events import EventBus
     from voicebox.notify import Notifier
+    from voicebox.services.families.watchdog import Prompts
     from voicebox.services.helpdesk.triage import RiskWords
-    from voicebox.services.watchdog import Prompts
 
 # Constraint names must be stable for Alembic to alter or drop them later, on every backend.
 NAMING_CONVENTION = {

@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from voicebox import jobs
-from voicebox.services import housekeeping
+from voicebox.services.accounts import housekeeping
 
 
 @shared_task(name=jobs.PURGE_CREDENTIALS, soft_time_limit=300)

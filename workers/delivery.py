@@ -5,7 +5,7 @@ from celery import shared_task
 from voicebox import jobs
 from voicebox.extensions import current_notifier
 from voicebox.notify import NotifyFailed
-from voicebox.services import delivery, schedules
+from voicebox.services.scheduling import delivery, schedules
 
 
 @shared_task(name=jobs.DISPATCH_DUE, soft_time_limit=60, expires=30)

@@ -5,7 +5,7 @@ from celery import shared_task
 from voicebox import jobs
 from voicebox.extensions import current_notifier
 from voicebox.notify import NotifyFailed
-from voicebox.services import watchdog
+from voicebox.services.families import watchdog
 
 
 @shared_task(

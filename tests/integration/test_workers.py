@@ -14,7 +14,7 @@ from voicebox.clock import utcnow
 from voicebox.extensions import db
 from voicebox.jobs import TASK_NAMES
 from voicebox.models import AuthToken, User
-from voicebox.services import tokens
+from voicebox.services.accounts import tokens
 from workers import accounts, delivery, helpdesk, media, uploads, watchdog  # noqa: F401 - registers the tasks, as workers.main does
 
 

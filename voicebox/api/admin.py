@@ -6,7 +6,9 @@ from marshmallow import Schema, fields, validate
 from voicebox.api.schemas import PageQuerySchema, PartySchema, Timestamp, UserSchema, list_of
 from voicebox.api.security import authenticated, current_principal
 from voicebox.models import Role, User, UserStatus
-from voicebox.services import accounts, paging, watchdog
+from voicebox.services import paging
+from voicebox.services.accounts import users
+from voicebox.services.families import watchdog
 from voicebox.services.helpdesk import audit
 
 blp = Blueprint("admin", __name__, url_prefix="/api/v1/admin", description="Administration")
@@ -24,7 +26,7 @@ class VolunteerFilterSchema(Schema):
 @blp.response(200, UserListSchema)
 def list_volunteers(query: dict) -> dict:
     """Volunteers, optionally only those pending or approved"""
-    return {"items": accounts.list_volunteers(query.get("status")), "next_cursor": None}
+    return {"items": users.list_volunteers(query.get("status")), "next_cursor": None}
 
 
 @blp.route("/volunteers/<id:user_id>/approve", methods=["POST"])
@@ -32,7 +34,7 @@ def list_volunteers(query: dict) -> dict:
 @blp.response(200, UserSchema)
 def approve_volunteer(user_id: str) -> User:
     """Approve a volunteer so they can take help requests"""
-    return accounts.approve_volunteer(user_id)
+    return users.approve_volunteer(user_id)
 
 
 class ActorSchema(PartySchema):

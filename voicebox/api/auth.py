@@ -6,23 +6,21 @@ from marshmallow import Schema, fields, validate
 from voicebox.api.schemas import SessionSchema, Text
 from voicebox.api.security import authenticated, current_principal
 from voicebox.extensions import current_settings, rate_limit
-from voicebox.services import accounts
+from voicebox.services.accounts import users
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Accounts and tokens")
 
 
 class RegisterSchema(Schema):
     phone = fields.String(required=True, validate=validate.Length(max=32))
-    password = fields.String(required=True, validate=validate.Length(max=accounts.MAX_PASSWORD))
-    display_name = Text(accounts.MAX_DISPLAY_NAME, required=True)
-    role = fields.String(
-        required=True, validate=validate.OneOf([r.value for r in accounts.SELF_SERVICE_ROLES])
-    )
+    password = fields.String(required=True, validate=validate.Length(max=users.MAX_PASSWORD))
+    display_name = Text(users.MAX_DISPLAY_NAME, required=True)
+    role = fields.String(required=True, validate=validate.OneOf([r.value for r in users.SELF_SERVICE_ROLES]))
 
 
 class LoginSchema(Schema):
     phone = fields.String(required=True, validate=validate.Length(max=32))
-    password = fields.String(required=True, validate=validate.Length(max=accounts.MAX_PASSWORD))
+    password = fields.String(required=True, validate=validate.Length(max=users.MAX_PASSWORD))
 
 
 @blp.route("/register", methods=["POST"])
@@ -30,9 +28,9 @@ class LoginSchema(Schema):
 @rate_limit(lambda: current_settings().register_rate_limit)
 @blp.arguments(RegisterSchema)
 @blp.response(201, SessionSchema)
-def register(body: dict) -> accounts.Session:
+def register(body: dict) -> users.Session:
     """Create a parent or volunteer account (volunteers start pending)"""
-    return accounts.register(**body)
+    return users.register(**body)
 
 
 @blp.route("/login", methods=["POST"])
@@ -40,9 +38,9 @@ def register(body: dict) -> accounts.Session:
 @rate_limit(lambda: current_settings().login_rate_limit)
 @blp.arguments(LoginSchema)
 @blp.response(200, SessionSchema)
-def login(body: dict) -> accounts.Session:
+def login(body: dict) -> users.Session:
     """Exchange a phone number and password for a token"""
-    return accounts.login(**body)
+    return users.login(**body)
 
 
 @blp.route("/logout", methods=["POST"])
@@ -50,4 +48,4 @@ def login(body: dict) -> accounts.Session:
 @blp.response(204)
 def logout() -> None:
     """Revoke the token used for this call"""
-    accounts.logout(current_principal())
+    users.logout(current_principal())

@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 from voicebox.api.schemas import ChildSchema, StrictBoolean, Text, list_of
 from voicebox.api.security import authenticated, current_principal
 from voicebox.models import Child
-from voicebox.services import families
+from voicebox.services.families import children
 
 blp = Blueprint("children", __name__, url_prefix="/api/v1/children", description="Children")
 
@@ -26,7 +26,7 @@ class NewChildSchema(Schema):
 @blp.response(201, ChildSchema)
 def create_child(body: dict) -> Child:
     """Add a child; the caller becomes their guardian and records consent"""
-    return families.create_child(current_principal(), **body)
+    return children.create_child(current_principal(), **body)
 
 
 @blp.route("", methods=["GET"])
@@ -34,7 +34,7 @@ def create_child(body: dict) -> Child:
 @blp.response(200, ChildListSchema)
 def list_children() -> dict:
     """The children the caller looks after"""
-    return {"items": families.list_children(current_principal()), "next_cursor": None}
+    return {"items": children.list_children(current_principal()), "next_cursor": None}
 
 
 class QuietHoursSchema(Schema):
@@ -53,7 +53,7 @@ class ChildChangeSchema(Schema):
 @blp.response(200, ChildSchema)
 def update_child(body: dict, child_id: str) -> Child:
     """Change a child's time zone or quiet hours (null: none); a guardian only"""
-    return families.update_child(current_principal(), child_id, **body)
+    return children.update_child(current_principal(), child_id, **body)
 
 
 @blp.route("/<id:child_id>", methods=["GET"])
@@ -61,4 +61,4 @@ def update_child(body: dict, child_id: str) -> Child:
 @blp.response(200, ChildSchema)
 def get_child(child_id: str) -> Child:
     """One child the caller looks after"""
-    return families.get_child(current_principal(), child_id)
+    return children.get_child(current_principal(), child_id)

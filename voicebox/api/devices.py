@@ -7,7 +7,7 @@ from voicebox.api.schemas import ChildSchema, DeviceSchema, Text, Timestamp, lis
 from voicebox.api.security import authenticated, current_principal
 from voicebox.extensions import current_settings, rate_limit
 from voicebox.models import PairingCode
-from voicebox.services import devices
+from voicebox.services.families import devices
 
 blp = Blueprint("devices", __name__, url_prefix="/api/v1", description="Devices")
 

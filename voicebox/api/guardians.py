@@ -7,7 +7,7 @@ from voicebox.api.schemas import ChildSchema, StrictBoolean, Timestamp, list_of
 from voicebox.api.security import authenticated, current_principal
 from voicebox.extensions import current_settings, rate_limit
 from voicebox.models import Child, Relation
-from voicebox.services import families
+from voicebox.services.families import children
 
 blp = Blueprint("guardians", __name__, url_prefix="/api/v1", description="Guardians")
 
@@ -42,16 +42,16 @@ class AcceptInviteSchema(Schema):
 @blp.response(200, GuardianListSchema)
 def list_guardians(child_id: str) -> dict:
     """Everyone who looks after the child"""
-    return {"items": families.list_guardians(current_principal(), child_id), "next_cursor": None}
+    return {"items": children.list_guardians(current_principal(), child_id), "next_cursor": None}
 
 
 @blp.route("/children/<id:child_id>/guardian-invites", methods=["POST"])
 @authenticated()
 @blp.arguments(NewInviteSchema)
 @blp.response(201, InviteSchema)
-def invite_guardian(body: dict, child_id: str) -> families.Invite:
+def invite_guardian(body: dict, child_id: str) -> children.Invite:
     """A one-time code that lets another parent or a grandparent look after the child too"""
-    return families.invite_guardian(current_principal(), child_id, **body)
+    return children.invite_guardian(current_principal(), child_id, **body)
 
 
 @blp.route("/guardian-invites/accept", methods=["POST"])
@@ -61,4 +61,4 @@ def invite_guardian(body: dict, child_id: str) -> families.Invite:
 @blp.response(200, ChildSchema)
 def accept_invite(body: dict) -> Child:
     """Become a guardian of the child the code was made for"""
-    return families.accept_invite(current_principal(), **body)
+    return children.accept_invite(current_principal(), **body)

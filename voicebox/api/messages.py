@@ -21,8 +21,9 @@ from voicebox.api.security import authenticated, current_principal
 from voicebox.api.streaming import audio_response
 from voicebox.errors import Invalid
 from voicebox.models import Kind
-from voicebox.services import messaging, schedules
+from voicebox.services import messaging
 from voicebox.services.messaging import MessageView
+from voicebox.services.scheduling import schedules
 
 blp = Blueprint("messages", __name__, url_prefix="/api/v1/messages", description="Messages and stories")
 

@@ -9,8 +9,9 @@ from typing import Any, TypeVar
 from flask import g, request
 
 from voicebox.errors import Unauthorized
-from voicebox.services import policy, tokens
-from voicebox.services.tokens import Principal
+from voicebox.services import policy
+from voicebox.services.accounts import tokens
+from voicebox.services.accounts.tokens import Principal
 
 F = TypeVar("F", bound=Callable[..., Any])
 

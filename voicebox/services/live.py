@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from voicebox.events import Subscription
 from voicebox.extensions import current_event_bus, current_settings, db
 from voicebox.services import mailboxes, paging
+from voicebox.services.accounts.tokens import Principal
 from voicebox.services.messaging import Mailbox, MessageView
-from voicebox.services.tokens import Principal
 
 # An event, or None for "nothing yet" (the edge sends a keep-alive so proxies keep the line).
 Event = tuple[str, MessageView] | None

@@ -15,6 +15,7 @@ from sqlalchemy.orm import aliased
 from voicebox.extensions import db
 from voicebox.models import Child, Delivery, Direction, Message, Organisation, User
 from voicebox.services import reads
+from voicebox.services.accounts.tokens import Principal
 from voicebox.services.messaging import VIEW_COLUMNS, Mailbox, MessageView, Party, message_view
 from voicebox.services.paging import (
     DEFAULT_LIMIT,
@@ -26,7 +27,6 @@ from voicebox.services.paging import (
     ordered,
     page,
 )
-from voicebox.services.tokens import Principal
 
 Sender = aliased(User)
 

@@ -23,7 +23,7 @@ from voicebox.models import (
     Upload,
     UserStatus,
 )
-from voicebox.services.tokens import Principal
+from voicebox.services.accounts.tokens import Principal
 
 
 def require_role(principal: Principal, *roles: str) -> None:

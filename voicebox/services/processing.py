@@ -18,7 +18,7 @@ from voicebox import jobs, media
 from voicebox.clock import utcnow
 from voicebox.extensions import current_blob_store, current_settings, db
 from voicebox.models import Kind, Message, MessageStatus
-from voicebox.services import delivery
+from voicebox.services.scheduling import delivery
 from voicebox.storage import StorageUnavailable
 
 log = logging.getLogger(__name__)

@@ -24,7 +24,7 @@ from voicebox.errors import Conflict, DomainError, Invalid, NotFound, TooLarge
 from voicebox.extensions import current_blob_store, current_settings, db
 from voicebox.models import Upload, UploadChunk
 from voicebox.services import policy
-from voicebox.services.tokens import Principal
+from voicebox.services.accounts.tokens import Principal
 from voicebox.storage import BlobStore
 
 log = logging.getLogger(__name__)

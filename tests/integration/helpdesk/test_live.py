@@ -20,7 +20,7 @@ from voicebox import jobs
 from voicebox.clock import utcnow
 from voicebox.extensions import current_blob_store, db
 from voicebox.models import HelpEvent, HelpRequest, HelpStatus, Message, WaitingFor
-from voicebox.services import tokens
+from voicebox.services.accounts import tokens
 from voicebox.services.helpdesk import claims, queue_events, timers
 
 from .test_api import ask

@@ -9,7 +9,7 @@ from voicebox.extensions import db
 from voicebox.models import AuditEntry, Role, User
 from voicebox.models.base import new_id
 from voicebox.services import paging, policy
-from voicebox.services.tokens import Principal
+from voicebox.services.accounts.tokens import Principal
 
 
 def record(principal: Principal, action: str, request_id: str) -> None:

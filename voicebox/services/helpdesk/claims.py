@@ -34,9 +34,9 @@ from voicebox.models import (
 )
 from voicebox.models.base import UTCDateTime, new_id
 from voicebox.services import policy
+from voicebox.services.accounts.tokens import Principal
 from voicebox.services.helpdesk import audit, queue_events
 from voicebox.services.helpdesk.threads import HelpRequestView, locked, thread_view
-from voicebox.services.tokens import Principal
 
 
 def claim(principal: Principal) -> HelpRequestView | None:

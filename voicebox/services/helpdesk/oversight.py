@@ -11,7 +11,7 @@ from voicebox.clock import utcnow
 from voicebox.extensions import db
 from voicebox.models import HelpRequest, HelpStatus, Role, Volunteer
 from voicebox.services import policy
-from voicebox.services.tokens import Principal
+from voicebox.services.accounts.tokens import Principal
 
 
 @dataclass(frozen=True)

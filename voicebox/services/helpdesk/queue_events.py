@@ -27,7 +27,7 @@ from voicebox.events import Subscription
 from voicebox.extensions import current_event_bus, current_settings, db
 from voicebox.models import HelpEvent, HelpEventKind, HelpRequest
 from voicebox.services import policy
-from voicebox.services.tokens import Principal
+from voicebox.services.accounts.tokens import Principal
 
 TOPIC = "helpdesk"
 GAP_GRACE = timedelta(seconds=5)

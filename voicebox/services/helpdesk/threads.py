@@ -29,10 +29,10 @@ from voicebox.models import (
     WaitingFor,
 )
 from voicebox.services import messaging, paging, policy
+from voicebox.services.accounts.tokens import Principal
 from voicebox.services.blobs import BlobStream
 from voicebox.services.helpdesk import audit, queue_events, triage
 from voicebox.services.messaging import Party
-from voicebox.services.tokens import Principal
 
 # A child with this many requests open adds to one of them instead of opening another.
 MAX_OPEN_PER_CHILD = 3

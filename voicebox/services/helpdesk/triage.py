@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import config
 from voicebox.models import Category
 
-DEFAULT_RISK_WORDS = Path(__file__).resolve().parents[3] / "config" / "risk_words.txt"
+DEFAULT_RISK_WORDS = Path(config.__file__).resolve().parent / "risk_words.txt"
 
 CATEGORY_PRIORITY = {
     Category.SAFETY: 2,

@@ -11,9 +11,9 @@ from voicebox.clock import utcnow
 from voicebox.extensions import current_settings, db
 from voicebox.models import HelpEventKind, HelpRequest, HelpStatus, Volunteer
 from voicebox.services import policy
+from voicebox.services.accounts.tokens import Principal
 from voicebox.services.helpdesk import audit, claims, queue_events
 from voicebox.services.helpdesk.threads import Summary
-from voicebox.services.tokens import Principal
 
 MAX_CAPACITY = 10
 

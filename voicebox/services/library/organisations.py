@@ -32,11 +32,11 @@ from voicebox.models import (
     User,
 )
 from voicebox.services import messaging, paging, policy
+from voicebox.services.accounts.tokens import Principal, readable_code
 from voicebox.services.library import stories
 from voicebox.services.library.story_details import NO_DETAILS, StoryDetails
 from voicebox.services.library.story_details import check as check_story
 from voicebox.services.messaging import MessageView, Party
-from voicebox.services.tokens import Principal, readable_code
 
 JOIN_CODE_LENGTH = 8
 MAX_BOX_ITEMS = 200

@@ -30,10 +30,11 @@ from voicebox.models import (
     Series,
     StoryBox,
 )
-from voicebox.services import delivery, messaging, paging, policy
+from voicebox.services import messaging, paging, policy
+from voicebox.services.accounts.tokens import Principal
 from voicebox.services.library.story_details import STORY_FIELDS, StoryDetails
 from voicebox.services.messaging import MessageView
-from voicebox.services.tokens import Principal
+from voicebox.services.scheduling import delivery
 
 HEARD = (MessageStatus.DELIVERED, MessageStatus.PLAYED)
 

@@ -17,7 +17,7 @@ from tests.integration.messaging import post_form, send, wait_for
 from voicebox.clock import utcnow
 from voicebox.extensions import db
 from voicebox.models import Schedule
-from voicebox.services import delivery, schedules
+from voicebox.services.scheduling import delivery, schedules
 
 pytestmark = pytest.mark.parametrize("app", ["production"], indirect=True)
 

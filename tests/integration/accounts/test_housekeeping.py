@@ -11,7 +11,7 @@ from tests.conftest import Api
 from voicebox.clock import utcnow
 from voicebox.extensions import db
 from voicebox.models import AuthToken, GuardianInvite, PairingCode
-from voicebox.services import housekeeping
+from voicebox.services.accounts import housekeeping
 
 
 def test_purge_removes_only_the_dead(app: Flask, parent: Api, make_child, pair_device) -> None:

@@ -22,9 +22,9 @@ from voicebox.errors import Conflict
 from voicebox.extensions import current_event_bus, db
 from voicebox.models import Child, Delivery, Direction, Guardianship, Message, MessageStatus
 from voicebox.notify import Notifier
-from voicebox.services import watchdog
-from voicebox.services.local_times import after_quiet_hours
+from voicebox.services.families import watchdog
 from voicebox.services.messaging import Mailbox
+from voicebox.services.scheduling.local_times import after_quiet_hours
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from tests.conftest import Api
 from voicebox.clock import utcnow
 from voicebox.extensions import db
 from voicebox.models import Child, Delivery, Direction, Message, MessageStatus, Schedule
-from voicebox.services import delivery, schedules
+from voicebox.services.scheduling import delivery, schedules
 
 DUE = 1500
 SCHEDULES_PER_CHILD = 100

@@ -15,8 +15,8 @@ from voicebox.clock import utcnow
 from voicebox.errors import Conflict, Invalid, NotFound, Unauthorized
 from voicebox.extensions import db
 from voicebox.models import Role, User, UserStatus
-from voicebox.services import tokens
-from voicebox.services.tokens import Principal
+from voicebox.services.accounts import tokens
+from voicebox.services.accounts.tokens import Principal
 
 _hasher = PasswordHasher()
 _PHONE = re.compile(r"^\+[1-9][0-9]{6,14}$")

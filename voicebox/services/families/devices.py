@@ -13,8 +13,9 @@ from voicebox.clock import utcnow
 from voicebox.errors import Gone, NotFound
 from voicebox.extensions import current_settings, db
 from voicebox.models import AuthToken, Child, Device, PairingCode
-from voicebox.services import policy, tokens
-from voicebox.services.tokens import Principal
+from voicebox.services import policy
+from voicebox.services.accounts import tokens
+from voicebox.services.accounts.tokens import Principal
 
 CODE_ATTEMPTS = 5
 

@@ -4,7 +4,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from voicebox.services.local_times import after_quiet_hours, format_hhmm, next_occurrence, parse_hhmm
+from voicebox.services.scheduling.local_times import (
+    after_quiet_hours,
+    format_hhmm,
+    next_occurrence,
+    parse_hhmm,
+)
 
 QUIET = (parse_hhmm("21:30"), parse_hhmm("07:00"))
 EVERY_DAY = range(1, 8)

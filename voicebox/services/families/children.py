@@ -13,9 +13,10 @@ from voicebox.clock import utcnow
 from voicebox.errors import Conflict, Gone, Invalid, NotFound
 from voicebox.extensions import current_settings, db
 from voicebox.models import Child, Consent, GuardianInvite, Guardianship, Relation, Role, User
-from voicebox.services import policy, schedules
-from voicebox.services.local_times import parse_hhmm
-from voicebox.services.tokens import Principal, hash_secret, readable_code
+from voicebox.services import policy
+from voicebox.services.accounts.tokens import Principal, hash_secret, readable_code
+from voicebox.services.scheduling import schedules
+from voicebox.services.scheduling.local_times import parse_hhmm
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 

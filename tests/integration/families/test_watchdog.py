@@ -13,7 +13,8 @@ from tests.conftest import Api, Receiver
 from tests.integration.messaging import send, wait_for
 from voicebox.clock import utcnow
 from voicebox.notify import WebhookNotifier
-from voicebox.services import delivery, watchdog
+from voicebox.services.families import watchdog
+from voicebox.services.scheduling import delivery
 
 SECRET = b"watchdog-test-secret"
 

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from voicebox.errors import Invalid
-from voicebox.services.accounts import normalise_phone
+from voicebox.services.accounts.users import normalise_phone
 
 
 @pytest.mark.parametrize(

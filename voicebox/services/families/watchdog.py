@@ -18,17 +18,18 @@ from typing import Any
 
 from sqlalchemy import or_, select, update
 
+import config
 from voicebox.clock import age, utcnow
 from voicebox.errors import Forbidden
 from voicebox.extensions import current_prompts, current_settings, db
 from voicebox.models import Child, ChildGroup, Curatorship, GroupMember, Guardianship, Role
 from voicebox.notify import Notifier
 from voicebox.services import paging, policy
-from voicebox.services.tokens import Principal
+from voicebox.services.accounts.tokens import Principal
 
 log = logging.getLogger(__name__)
 
-DEFAULT_PROMPTS = Path(__file__).resolve().parents[2] / "config" / "prompts.json"
+DEFAULT_PROMPTS = Path(config.__file__).resolve().parent / "prompts.json"
 BATCH = 200
 
 

@@ -30,11 +30,12 @@ from voicebox.models import (
     Series,
     Source,
 )
-from voicebox.services import delivery, messaging, policy
+from voicebox.services import messaging, policy
+from voicebox.services.accounts.tokens import Principal
 from voicebox.services.library import stories
-from voicebox.services.local_times import next_occurrence, parse_hhmm
 from voicebox.services.messaging import MessageView
-from voicebox.services.tokens import Principal
+from voicebox.services.scheduling import delivery
+from voicebox.services.scheduling.local_times import next_occurrence, parse_hhmm
 
 BATCH = 200
 MAX_SCHEDULES_PER_CHILD = 10
