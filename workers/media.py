@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from voicebox import jobs
-from voicebox.services import processing
+from voicebox.services.messaging import processing
 from voicebox.storage import StorageUnavailable
 
 

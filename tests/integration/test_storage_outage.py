@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from tests import audio
 from tests.conftest import Api, free_port, running_worker
-from tests.integration.messaging import send, wait_for
+from tests.integration.recordings import send, wait_for
 from voicebox.extensions import db
 from voicebox.models import Message
 

@@ -8,7 +8,8 @@ from flask_smorest import Blueprint
 from voicebox.api.schemas import MessageSchema, PageQuerySchema, list_of
 from voicebox.api.security import authenticated, current_principal
 from voicebox.api.streaming import event_stream
-from voicebox.services import live, mailboxes, paging
+from voicebox.services import paging
+from voicebox.services.messaging import live, mailboxes
 
 blp = Blueprint("inbox", __name__, url_prefix="/api/v1", description="Inbox and outbox")
 

@@ -22,7 +22,7 @@ from voicebox.models import ChildGroup, Series
 from voicebox.services import paging
 from voicebox.services.library import organisations, stories
 from voicebox.services.library.stories import SeriesView
-from voicebox.services.messaging import MessageView
+from voicebox.services.messaging.messages import MessageView
 
 blp = Blueprint("library", __name__, url_prefix="/api/v1", description="Stories and the library")
 

@@ -21,8 +21,8 @@ from voicebox.api.security import authenticated, current_principal
 from voicebox.api.streaming import audio_response
 from voicebox.errors import Invalid
 from voicebox.models import Kind
-from voicebox.services import messaging
-from voicebox.services.messaging import MessageView
+from voicebox.services.messaging import messages
+from voicebox.services.messaging.messages import MessageView
 from voicebox.services.scheduling import schedules
 
 blp = Blueprint("messages", __name__, url_prefix="/api/v1/messages", description="Messages and stories")
@@ -64,7 +64,7 @@ def send_message() -> MessageView:
     key = request.headers.get("Idempotency-Key")
     if key is not None and not 1 <= len(key) <= 255:
         raise Invalid("Idempotency-Key must be 1 to 255 characters.")
-    return messaging.send(current_principal(), idempotency_key=key, story=story_details(body), **body)
+    return messages.send(current_principal(), idempotency_key=key, story=story_details(body), **body)
 
 
 @blp.route("/<id:message_id>", methods=["GET"])
@@ -72,7 +72,7 @@ def send_message() -> MessageView:
 @blp.response(200, MessageSchema)
 def get_message(message_id: str) -> MessageView:
     """One message, with its status and where the caller stopped listening"""
-    return messaging.get(current_principal(), message_id)
+    return messages.get(current_principal(), message_id)
 
 
 @blp.route("/<id:message_id>", methods=["PATCH"])
@@ -90,7 +90,7 @@ def reschedule_message(body: dict, message_id: str) -> MessageView:
 def delete_message(message_id: str) -> None:
     """Delete a message: its sender until delivered, a guardian of the child at any time (a
     library story's copy not yet delivered is cancelled, so its schedule skips it)"""
-    messaging.delete(current_principal(), message_id)
+    messages.delete(current_principal(), message_id)
 
 
 @blp.route("/<id:message_id>/audio", methods=["GET"])
@@ -100,7 +100,7 @@ def delete_message(message_id: str) -> None:
 @blp.alt_response(206, description="Part of the audio (Range)")
 def get_audio(query: dict, message_id: str) -> Response:
     """The audio in one format: a redirect to a short-lived URL, or the bytes with Range"""
-    return audio_response(messaging.open_message_audio(current_principal(), message_id, query["format"]))
+    return audio_response(messages.open_message_audio(current_principal(), message_id, query["format"]))
 
 
 @blp.route("/<id:message_id>/plays", methods=["POST"])
@@ -109,4 +109,4 @@ def get_audio(query: dict, message_id: str) -> Response:
 @blp.response(204)
 def record_play(body: dict, message_id: str) -> None:
     """Report listening progress; the first completed play marks the message played"""
-    messaging.record_play(current_principal(), message_id, **body)
+    messages.record_play(current_principal(), message_id, **body)

@@ -10,7 +10,7 @@ from flask import Flask
 
 from tests import audio
 from tests.conftest import Api, Receiver
-from tests.integration.messaging import send, wait_for
+from tests.integration.recordings import send, wait_for
 from voicebox.clock import utcnow
 from voicebox.notify import WebhookNotifier
 from voicebox.services.families import watchdog

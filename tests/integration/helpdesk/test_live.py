@@ -14,7 +14,7 @@ from sqlalchemy import insert, select, update
 
 from tests import audio
 from tests.conftest import Api
-from tests.integration.messaging import fetch, post_form
+from tests.integration.recordings import fetch, post_form
 from tests.integration.sse import Listener
 from voicebox import jobs
 from voicebox.clock import utcnow

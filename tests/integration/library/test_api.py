@@ -12,10 +12,10 @@ from flask import Flask
 
 from tests import audio
 from tests.conftest import Api
-from tests.integration.messaging import post_form, send
+from tests.integration.recordings import post_form, send
 from voicebox.extensions import db
 from voicebox.models import Message
-from voicebox.services import processing
+from voicebox.services.messaging import processing
 
 
 def transcode(app: Flask, message_id: str) -> None:

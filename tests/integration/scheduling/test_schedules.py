@@ -13,7 +13,7 @@ from sqlalchemy import update
 
 from tests import audio
 from tests.conftest import Api
-from tests.integration.messaging import post_form, send, wait_for
+from tests.integration.recordings import post_form, send, wait_for
 from voicebox.clock import utcnow
 from voicebox.extensions import db
 from voicebox.models import Schedule

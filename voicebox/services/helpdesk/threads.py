@@ -28,11 +28,12 @@ from voicebox.models import (
     User,
     WaitingFor,
 )
-from voicebox.services import messaging, paging, policy
+from voicebox.services import paging, policy
 from voicebox.services.accounts.tokens import Principal
 from voicebox.services.blobs import BlobStream
 from voicebox.services.helpdesk import audit, queue_events, triage
-from voicebox.services.messaging import Party
+from voicebox.services.messaging import messages
+from voicebox.services.messaging.messages import Party
 
 # A child with this many requests open adds to one of them instead of opening another.
 MAX_OPEN_PER_CHILD = 3
@@ -366,12 +367,12 @@ def open_thread_audio(
         raise NotFound("No such recording.")
     audit.record(principal, "listen", request.id)
     db.session.commit()
-    return messaging.open_audio(message, format_)
+    return messages.open_audio(message, format_)
 
 
 def _recording(principal: Principal, child_id: str, audio: BinaryIO | None, upload_id: str | None) -> Message:
     """A recording for a help request's thread: transcoded like any message, in nobody's inbox."""
-    message = messaging.new_recording(
+    message = messages.new_recording(
         principal, child_id, Direction.HELP_THREAD, Kind.MESSAGE, audio, upload_id
     )
     db.session.add(message)

@@ -28,8 +28,8 @@ from voicebox.models import (
     Volunteer,
 )
 from voicebox.notify import Notifier
-from voicebox.services import messaging
 from voicebox.services.helpdesk import claims, queue_events, triage
+from voicebox.services.messaging import messages
 
 log = logging.getLogger(__name__)
 
@@ -183,10 +183,10 @@ def purge_audio() -> int:
             Message.id.in_(select(HelpReply.audio_message_id).where(HelpReply.request_id.in_(ids))),
         )
     )
-    messages = list(db.session.scalars(thread))
-    keys = [key for message in messages for key in messaging.blob_keys(message)]
+    recordings = list(db.session.scalars(thread))
+    keys = [key for message in recordings for key in messages.blob_keys(message)]
     db.session.execute(
-        delete(Message).where(Message.id.in_([message.id for message in messages])),
+        delete(Message).where(Message.id.in_([message.id for message in recordings])),
         execution_options={"synchronize_session": False},
     )
     now = utcnow()
@@ -194,8 +194,8 @@ def purge_audio() -> int:
         request.audio_message_id = None
         request.audio_purged_at = now
     db.session.commit()
-    messaging.drop_blobs(keys)
-    log.info("purged the audio of %d resolved help requests (%d recordings)", len(requests), len(messages))
+    messages.drop_blobs(keys)
+    log.info("purged the audio of %d resolved help requests (%d recordings)", len(requests), len(recordings))
     return len(requests)
 
 

@@ -31,12 +31,13 @@ from voicebox.models import (
     StoryBox,
     User,
 )
-from voicebox.services import messaging, paging, policy
+from voicebox.services import paging, policy
 from voicebox.services.accounts.tokens import Principal, readable_code
 from voicebox.services.library import stories
 from voicebox.services.library.story_details import NO_DETAILS, StoryDetails
 from voicebox.services.library.story_details import check as check_story
-from voicebox.services.messaging import MessageView, Party
+from voicebox.services.messaging import messages
+from voicebox.services.messaging.messages import MessageView, Party
 
 JOIN_CODE_LENGTH = 8
 MAX_BOX_ITEMS = 200
@@ -102,13 +103,13 @@ def send_to_library(
     """A curator's story for the organisation's library; ``ready`` once transcoded."""
     org = policy.curated_org(principal, org_id)
     check_story(story, Kind.STORY, {"org_id": org.id})
-    message = messaging.new_recording(principal, None, Direction.LIBRARY, Kind.STORY, audio, upload_id)
+    message = messages.new_recording(principal, None, Direction.LIBRARY, Kind.STORY, audio, upload_id)
     message.title, message.org_id = title, org.id
     story.apply(message)
     db.session.add(message)
     jobs.enqueue(jobs.TRANSCODE, message.id)
     db.session.commit()
-    return messaging.message_view_for(principal, message)
+    return messages.message_view_for(principal, message)
 
 
 def list_org_stories(principal: Principal, org_id: str, cursor: str | None, limit: int) -> paging.Page:
@@ -116,7 +117,7 @@ def list_org_stories(principal: Principal, org_id: str, cursor: str | None, limi
     org = policy.curated_org(principal, org_id)
     query = select(Message).where(Message.org_id == org.id, Message.direction == Direction.LIBRARY)
     rows, last = paging.newest_first(query, Message.created_at, Message.id, cursor, limit)
-    items = [messaging.message_view(row.Message, Party(org.id, org.name), None, None) for row in rows]
+    items = [messages.message_view(row.Message, Party(org.id, org.name), None, None) for row in rows]
     return paging.Page(
         items, paging.encode_cursor(last.Message.created_at, last.Message.id) if last else None
     )

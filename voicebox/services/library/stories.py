@@ -30,10 +30,11 @@ from voicebox.models import (
     Series,
     StoryBox,
 )
-from voicebox.services import messaging, paging, policy
+from voicebox.services import paging, policy
 from voicebox.services.accounts.tokens import Principal
 from voicebox.services.library.story_details import STORY_FIELDS, StoryDetails
-from voicebox.services.messaging import MessageView
+from voicebox.services.messaging import messages
+from voicebox.services.messaging.messages import MessageView
 from voicebox.services.scheduling import delivery
 
 HEARD = (MessageStatus.DELIVERED, MessageStatus.PLAYED)
@@ -100,7 +101,7 @@ def series_detail(principal: Principal, series_id: str) -> SeriesView:
         child_id=series.child_id,
         org_id=series.org_id,
         created_at=series.created_at,
-        episodes=[messaging.message_view_for(principal, m) for m in episodes(principal, series)],
+        episodes=[messages.message_view_for(principal, m) for m in episodes(principal, series)],
     )
 
 
@@ -298,4 +299,4 @@ def take(principal: Principal, story_id: str) -> MessageView:
         raise NotFound("No such story.")
     copy = delivery.give(child, story, utcnow(), urgent=True)
     db.session.commit()
-    return messaging.message_view_for(principal, copy)
+    return messages.message_view_for(principal, copy)

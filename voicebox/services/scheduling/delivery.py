@@ -23,7 +23,7 @@ from voicebox.extensions import current_event_bus, db
 from voicebox.models import Child, Delivery, Direction, Guardianship, Message, MessageStatus
 from voicebox.notify import Notifier
 from voicebox.services.families import watchdog
-from voicebox.services.messaging import Mailbox
+from voicebox.services.messaging.messages import Mailbox
 from voicebox.services.scheduling.local_times import after_quiet_hours
 
 log = logging.getLogger(__name__)

@@ -30,10 +30,11 @@ from voicebox.models import (
     Series,
     Source,
 )
-from voicebox.services import messaging, policy
+from voicebox.services import policy
 from voicebox.services.accounts.tokens import Principal
 from voicebox.services.library import stories
-from voicebox.services.messaging import MessageView
+from voicebox.services.messaging import messages
+from voicebox.services.messaging.messages import MessageView
 from voicebox.services.scheduling import delivery
 from voicebox.services.scheduling.local_times import next_occurrence, parse_hhmm
 
@@ -289,7 +290,7 @@ def upcoming(principal: Principal, child_id: str) -> list[Upcoming]:
         .limit(MAX_UPCOMING)
     ).all()
     items = [
-        Upcoming(messaging.message_view_for(principal, message), due_at or message.deliver_at, schedule_id)
+        Upcoming(messages.message_view_for(principal, message), due_at or message.deliver_at, schedule_id)
         for message, due_at, schedule_id in rows
     ]
     far = datetime.max.replace(tzinfo=UTC)
@@ -307,7 +308,7 @@ def reschedule(principal: Principal, message_id: str, deliver_at: datetime) -> M
         raise NotFound("No such message.")
     if message.status not in (MessageStatus.PROCESSING, MessageStatus.SCHEDULED):
         raise Conflict("Only a message that has not reached the child yet can be moved.")
-    messaging.check_deliver_at(deliver_at)
+    messages.check_deliver_at(deliver_at)
     message.deliver_at, message.queued = deliver_at, False
     if message.status == MessageStatus.SCHEDULED:
         child = db.session.get_one(Child, message.child_id)
@@ -322,4 +323,4 @@ def reschedule(principal: Principal, message_id: str, deliver_at: datetime) -> M
             row.due_at = delivery.due_for_child(message, child, max(deliver_at, utcnow()))
             row.schedule_id = None
     db.session.commit()
-    return messaging.message_view_for(principal, message)
+    return messages.message_view_for(principal, message)

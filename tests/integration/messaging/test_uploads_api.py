@@ -18,7 +18,7 @@ from tusclient import client as tus
 
 from tests import audio
 from tests.conftest import Api
-from tests.integration.messaging import wait_for
+from tests.integration.recordings import wait_for
 from voicebox import jobs
 from voicebox.clock import utcnow
 from voicebox.extensions import db

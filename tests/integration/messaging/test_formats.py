@@ -10,7 +10,7 @@ import pytest
 
 from tests import audio
 from tests.conftest import Api
-from tests.integration.messaging import fetch_audio, send, wait_for
+from tests.integration.recordings import fetch_audio, send, wait_for
 from voicebox.media.loudness import measure_file
 
 EXPECTED_CODEC = {"opus": "opus", "opus_low": "opus", "aac": "aac"}

@@ -12,7 +12,7 @@ from flask import Flask
 
 from tests import audio
 from tests.conftest import Api
-from tests.integration.messaging import send, wait_for
+from tests.integration.recordings import send, wait_for
 from voicebox.clock import utcnow
 from voicebox.extensions import db
 from voicebox.models import Delivery, Direction, Message, MessageStatus

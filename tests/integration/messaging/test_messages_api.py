@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 
 from tests import audio
 from tests.conftest import Api
-from tests.integration.messaging import fetch_audio, send, wait_for
+from tests.integration.recordings import fetch_audio, send, wait_for
 from voicebox import jobs
 from voicebox.clock import utcnow
 from voicebox.extensions import db

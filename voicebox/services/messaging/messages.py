@@ -17,11 +17,12 @@ from voicebox.errors import Conflict, Invalid, NotFound, TooLarge
 from voicebox.extensions import current_blob_store, current_settings, db
 from voicebox.models import Child, Delivery, Direction, Kind, Message, MessageStatus, Organisation, Role, User
 from voicebox.models.base import new_id
-from voicebox.services import policy, uploads
+from voicebox.services import policy
 from voicebox.services.accounts.tokens import Principal
 from voicebox.services.blobs import BlobStream
 from voicebox.services.library.story_details import NO_DETAILS, STORY_FIELDS, StoryDetails
 from voicebox.services.library.story_details import check as check_story
+from voicebox.services.messaging import uploads
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from voicebox.extensions import db
 from voicebox.models import Child, Delivery, Direction, Message, Organisation, User
 from voicebox.services import reads
 from voicebox.services.accounts.tokens import Principal
-from voicebox.services.messaging import VIEW_COLUMNS, Mailbox, MessageView, Party, message_view
+from voicebox.services.messaging.messages import VIEW_COLUMNS, Mailbox, MessageView, Party, message_view
 from voicebox.services.paging import (
     DEFAULT_LIMIT,
     MAX_LIMIT,

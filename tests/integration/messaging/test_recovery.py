@@ -15,12 +15,12 @@ from sqlalchemy import func, select, update
 
 from tests import audio
 from tests.conftest import Api, app_env, running_worker
-from tests.integration.messaging import send, wait_for
+from tests.integration.recordings import send, wait_for
 from voicebox import jobs
 from voicebox.clock import utcnow
 from voicebox.extensions import db
 from voicebox.models import Delivery, Message, MessageStatus
-from voicebox.services import processing
+from voicebox.services.messaging import processing
 
 
 def test_tasks_go_to_the_broker_only_after_commit(production_app: Flask, redis_url: str) -> None:

@@ -12,9 +12,10 @@ from collections.abc import Iterator
 
 from voicebox.events import Subscription
 from voicebox.extensions import current_event_bus, current_settings, db
-from voicebox.services import mailboxes, paging
+from voicebox.services import paging
 from voicebox.services.accounts.tokens import Principal
-from voicebox.services.messaging import Mailbox, MessageView
+from voicebox.services.messaging import mailboxes
+from voicebox.services.messaging.messages import Mailbox, MessageView
 
 # An event, or None for "nothing yet" (the edge sends a keep-alive so proxies keep the line).
 Event = tuple[str, MessageView] | None
