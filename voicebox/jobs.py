@@ -1,20 +1,24 @@
-"""Enqueue Celery tasks by name, and wake live streams, only once the transaction commits.
+"""Side effects of a transaction, done only once it commits: Celery tasks enqueued by name,
+live streams woken, blobs deleted.
 
-Services call ``enqueue`` while they change rows; the tasks go to the broker after the commit,
-so a worker never looks for a row that is not there yet, and a rollback sends nothing. A send
-that fails (broker down) is logged and left to the sweepers: the row state is the truth.
+Services call ``enqueue``, ``wake`` and ``delete_blobs`` while they change rows; the effects
+happen after the commit, so a worker never looks for a row that is not there yet, a stream
+never wakes to a change it cannot see, a blob goes only once no row names it, and a rollback
+does nothing. A send that fails (broker down) is logged and left to the sweepers: the row
+state is the truth; a blob that fails to go is logged and stays, an orphan that costs space.
 Tasks are named here, so ``voicebox`` never imports ``workers``.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import timedelta
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
-from voicebox.extensions import current_celery, current_event_bus, db
+from voicebox.extensions import current_blob_store, current_celery, current_event_bus, db
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +54,8 @@ TASK_NAMES = frozenset(
     }
 )
 _PENDING = "voicebox.jobs"
+# Not a task: the blobs named by rows the transaction deleted.
+_DELETE_BLOBS = "voicebox.jobs.delete_blobs"
 
 
 def enqueue(name: str, *args: str) -> None:
@@ -67,6 +73,11 @@ def wake(topic: str) -> None:
         pending.append((None, (topic,)))
 
 
+def delete_blobs(keys: Iterable[str]) -> None:
+    """Delete these blobs after the current transaction commits the removal of their rows."""
+    _pending().append((_DELETE_BLOBS, tuple(keys)))
+
+
 def _pending() -> list[tuple[str | None, tuple[str, ...]]]:
     session = db.session()
     if not session.in_transaction():
@@ -82,6 +93,9 @@ def _send_pending(session: Session) -> None:
     celery_app = current_celery()
     bus = current_event_bus()
     for name, args in pending:
+        if name == _DELETE_BLOBS:
+            _delete(args)
+            continue
         try:
             if name is None:
                 bus.publish(args[0])
@@ -89,6 +103,15 @@ def _send_pending(session: Session) -> None:
                 celery_app.send_task(name, args=list(args))
         except Exception:  # noqa: BLE001 - the sweepers re-enqueue from the rows; streams poll
             log.warning("could not send %s%s after commit; it will be retried", name, args, exc_info=True)
+
+
+def _delete(keys: tuple[str, ...]) -> None:
+    store = current_blob_store()
+    for key in keys:
+        try:
+            store.delete(key)
+        except Exception:  # noqa: BLE001 - the row is gone; an orphaned blob is only space
+            log.warning("could not delete blob %s; it stays, unreferenced", key, exc_info=True)
 
 
 def _drop_pending(session: Session, previous_transaction: SessionTransaction) -> None:

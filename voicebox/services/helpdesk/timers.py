@@ -184,7 +184,7 @@ def purge_audio() -> int:
         )
     )
     recordings = list(db.session.scalars(thread))
-    keys = [key for message in recordings for key in messages.blob_keys(message)]
+    jobs.delete_blobs(key for message in recordings for key in messages.blob_keys(message))
     db.session.execute(
         delete(Message).where(Message.id.in_([message.id for message in recordings])),
         execution_options={"synchronize_session": False},
@@ -194,7 +194,6 @@ def purge_audio() -> int:
         request.audio_message_id = None
         request.audio_purged_at = now
     db.session.commit()
-    messages.drop_blobs(keys)
     log.info("purged the audio of %d resolved help requests (%d recordings)", len(requests), len(recordings))
     return len(requests)
 

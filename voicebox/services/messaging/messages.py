@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, BinaryIO
@@ -23,8 +22,6 @@ from voicebox.services.blobs import BlobStream
 from voicebox.services.library.story_details import NO_DETAILS, STORY_FIELDS, StoryDetails
 from voicebox.services.library.story_details import check as check_story
 from voicebox.services.messaging import uploads
-
-log = logging.getLogger(__name__)
 
 GUARDIANS = "guardians"
 LATEST_DELIVERY = timedelta(days=366)
@@ -305,10 +302,9 @@ def delete(principal: Principal, message_id: str) -> None:
         message.status = MessageStatus.CANCELLED
         db.session.commit()
         return
-    keys = blob_keys(message)
+    jobs.delete_blobs(blob_keys(message))
     db.session.delete(message)
     db.session.commit()
-    drop_blobs(keys)
 
 
 def blob_keys(message: Message) -> list[str]:
@@ -316,16 +312,6 @@ def blob_keys(message: Message) -> list[str]:
     if message.source_id is not None:
         return []
     return [message.original_key, *(r["key"] for r in message.renditions or [])]
-
-
-def drop_blobs(keys: list[str]) -> None:
-    """Delete the blobs of messages whose rows are gone (committed) already."""
-    store = current_blob_store()
-    for key in keys:
-        try:
-            store.delete(key)
-        except Exception:  # noqa: BLE001 - the row is gone; an orphaned blob is only space
-            log.warning("could not delete blob %s of a deleted message", key, exc_info=True)
 
 
 def open_message_audio(principal: Principal, message_id: str, format_: str) -> str | BlobStream:

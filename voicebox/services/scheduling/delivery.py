@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from voicebox import jobs
 from voicebox.clock import utcnow
 from voicebox.errors import Conflict
-from voicebox.extensions import current_event_bus, db
+from voicebox.extensions import db
 from voicebox.models import Child, Delivery, Direction, Guardianship, Message, MessageStatus
 from voicebox.notify import Notifier
 from voicebox.services.families import watchdog
@@ -274,8 +274,7 @@ def notify(delivery_ids: Collection[str], notifier: Notifier) -> int:
                 .values(notified_at=utcnow())
                 .execution_options(synchronize_session=False)
             )
-        db.session.commit()
-        bus = current_event_bus()
         for topic in topics:
-            bus.publish(topic)
+            jobs.wake(topic)
+        db.session.commit()
     return len(told)
