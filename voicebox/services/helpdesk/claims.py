@@ -54,10 +54,16 @@ def claim(principal: Principal) -> HelpRequestView | None:
     return answer
 
 
-def _holding() -> Select:
-    """How many requests the helper bound as ``me`` holds."""
-    return select(func.count()).where(
+def _presence() -> Select:
+    """The helper bound as ``me``: available or not, their capacity, and how many requests they
+    hold, their row locked so that the capacity check and the claim are one step."""
+    holding = select(func.count()).where(
         HelpRequest.held_by == bindparam("me"), HelpRequest.status == HelpStatus.HELD
+    )
+    return (
+        select(Volunteer.available, Volunteer.capacity, holding.scalar_subquery().label("holding"))
+        .where(Volunteer.user_id == bindparam("me"))
+        .with_for_update(of=Volunteer)
     )
 
 
@@ -112,14 +118,7 @@ def _lease(principal: Principal) -> dict[str, Any]:
 
 
 def _claim_step_by_step(principal: Principal) -> Row | None:
-    me = principal.user.id  # type: ignore[union-attr]
-    # Locking the helper's own row makes their capacity check and claim one step.
-    presence = db.session.execute(
-        select(Volunteer.available, Volunteer.capacity, _holding().scalar_subquery().label("holding"))
-        .where(Volunteer.user_id == me)
-        .with_for_update(of=Volunteer),
-        {"me": me},
-    ).first()
+    presence = db.session.execute(_presence(), {"me": principal.user.id}).first()  # type: ignore[union-attr]
     _check_room(presence)
     take = _take(principal.role, true()).execution_options(synchronize_session=False)
     claimed = db.session.execute(take, _lease(principal)).first()
@@ -139,12 +138,7 @@ def _one_statement_claim(principal_role: str) -> Select:
     write the audit row and the queue event for what ``claimed`` returned, and nothing when it
     returned nothing.
     """
-    presence = (
-        select(Volunteer.available, Volunteer.capacity, _holding().scalar_subquery().label("holding"))
-        .where(Volunteer.user_id == bindparam("me"))
-        .with_for_update(of=Volunteer)
-        .cte("presence")
-    )
+    presence = _presence().cte("presence")
     room = exists().where(presence.c.available, presence.c.holding < presence.c.capacity)
     claimed = _take(principal_role, room).cte("claimed")
     now = bindparam("now", type_=UTCDateTime())
