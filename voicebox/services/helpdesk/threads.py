@@ -110,12 +110,10 @@ def _audio(message: Any, request_id: str, reply_id: str | None = None) -> Thread
         request_id=request_id,
         reply_id=reply_id,
         status="failed" if message.failure_reason else "ready" if message.renditions else "processing",
-        failure={"reason": message.failure_reason, "detail": message.failure_detail or ""}
-        if message.failure_reason
-        else None,
+        failure=messages.shown_failure(message),
         duration_ms=message.duration_ms,
         waveform=message.waveform,
-        renditions=[{k: r[k] for k in ("format", "bitrate", "bytes")} for r in message.renditions or []],
+        renditions=messages.shown_renditions(message),
     )
 
 

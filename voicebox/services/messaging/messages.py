@@ -132,12 +132,10 @@ def message_view(
         sender=sender,
         recipient=recipient,
         status=message.status,
-        failure={"reason": message.failure_reason, "detail": message.failure_detail or ""}
-        if message.failure_reason is not None
-        else None,
+        failure=shown_failure(message),
         duration_ms=message.duration_ms,
         waveform=message.waveform,
-        renditions=[{k: r[k] for k in ("format", "bitrate", "bytes")} for r in message.renditions or []],
+        renditions=shown_renditions(message),
         position_ms=position_ms,
         created_at=message.created_at,
         deliver_at=message.deliver_at,
@@ -150,6 +148,19 @@ def _my_delivery(principal: Principal, message_id: str) -> Delivery | None:
     return db.session.scalar(
         select(Delivery).where(Delivery.message_id == message_id, Mailbox.of(principal).holds)
     )
+
+
+def shown_failure(recording: Any) -> dict[str, str] | None:
+    """Why a recording (a Message, or a row with its failure columns) failed, as callers see
+    it; None if it did not."""
+    if recording.failure_reason is None:
+        return None
+    return {"reason": recording.failure_reason, "detail": recording.failure_detail or ""}
+
+
+def shown_renditions(recording: Any) -> list[dict[str, Any]]:
+    """A recording's renditions as callers see them: never where they are stored."""
+    return [{k: r[k] for k in ("format", "bitrate", "bytes")} for r in recording.renditions or []]
 
 
 def message_view_for(principal: Principal, message: Message) -> MessageView:
