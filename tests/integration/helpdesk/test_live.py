@@ -18,6 +18,7 @@ from tests.integration.recordings import fetch, post_form
 from tests.integration.sse import Listener
 from voicebox import jobs
 from voicebox.clock import utcnow
+from voicebox.errors import Conflict
 from voicebox.extensions import current_blob_store, db
 from voicebox.models import HelpEvent, HelpRequest, HelpStatus, Message, WaitingFor
 from voicebox.services.accounts import tokens
@@ -192,7 +193,15 @@ def test_racing_claims_never_take_one_request_twice(app: Flask, make_child, help
         with app.app_context():
             principal = tokens.resolve(token)
             start.wait()
-            while (request := claims.claim(principal)) is not None:
+            while True:
+                try:
+                    request = claims.claim(principal)
+                except Conflict:
+                    # A helper who raced ahead holds their capacity (10); the others, with room
+                    # for 70, take the rest. How far one gets ahead is the scheduler's choice.
+                    return
+                if request is None:
+                    return
                 claimed.append(request.id)
                 db.session.remove()
                 principal = tokens.resolve(token)
