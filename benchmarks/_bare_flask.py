@@ -25,11 +25,12 @@ _DEVICE_LOOKUP = """
     WHERE t.token_hash = %s AND t.revoked_at IS NULL AND t.expires_at > now() AND d.revoked_at IS NULL
 """
 _INBOX = """
-    SELECT m.id, m.kind, m.title, m.status, m.failure_reason, m.failure_detail, m.duration_ms,
-           m.waveform, m.renditions, m.created_at, m.deliver_at, m.delivered_at, m.played_at,
+    SELECT m.id, m.kind, m.title, m.status, r.failure_reason, r.failure_detail, r.duration_ms,
+           r.waveform, r.renditions, m.created_at, m.deliver_at, m.delivered_at, m.played_at,
            v.position_ms, c.id, c.display_name, s.id, s.display_name
     FROM deliveries v
     JOIN messages m ON m.id = v.message_id
+    JOIN recordings r ON r.id = m.recording_id
     JOIN children c ON c.id = m.child_id
     LEFT JOIN users s ON s.id = m.sender_user_id
     WHERE v.child_id = %s AND v.delivered_at IS NOT NULL

@@ -49,10 +49,14 @@ SEED = seeds(
     """INSERT INTO children (id, display_name, birth_year, timezone, created_at, quiet_since)
        SELECT :tag || g, 'Child ' || g, 2016, 'Asia/Shanghai', now(), now()
        FROM generate_series(1, :count) g""",
-    """INSERT INTO messages (id, kind, title, child_id, direction, sender_user_id, status, original_key,
-              original_bytes, attempts, created_at, deliver_at, renditions, duration_ms, urgent, queued)
-       SELECT :tag || g, 'story', 'Goodnight', :tag || g, 'to_child', 'parent', 'scheduled',
-              'messages/' || g || '/original', 1000, 1, now(), :due, '[]', 60000, false, false
+    """INSERT INTO recordings (id, status, original_key, original_bytes, max_seconds, attempts,
+              created_at, renditions, duration_ms)
+       SELECT :tag || g, 'ready', 'recordings/' || g || '/original', 1000, 3600, 1, now(), '[]', 60000
+       FROM generate_series(1, :count) g""",
+    """INSERT INTO messages (id, kind, title, child_id, direction, sender_user_id, status, recording_id,
+              created_at, deliver_at, urgent, queued)
+       SELECT :tag || g, 'story', 'Goodnight', :tag || g, 'to_child', 'parent', 'scheduled', :tag || g,
+              now(), :due, false, false
        FROM generate_series(1, :count) g""",
     """INSERT INTO deliveries (id, message_id, child_id, due_at, position_ms)
        SELECT :tag || g, :tag || g, :tag || g, :due + (g - 1) * :step, 0

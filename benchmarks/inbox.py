@@ -53,12 +53,15 @@ SEED = seeds(
        SELECT md5('c' || g), md5('u' || g), 'parent', now() FROM generate_series(1, :children) g""",
     """INSERT INTO devices (id, child_id, name, paired_at)
        SELECT md5('d' || g), md5('c' || g), 'phone', now() FROM generate_series(1, :children) g""",
-    """INSERT INTO messages (id, kind, title, child_id, direction, sender_user_id, status,
-              original_key, original_bytes, duration_ms, waveform, renditions, attempts, created_at,
-              delivered_at, urgent, queued)
+    """INSERT INTO recordings (id, status, original_key, original_bytes, max_seconds, duration_ms,
+              waveform, renditions, attempts, created_at)
+       SELECT md5('m' || g), 'ready', 'k/original', 500000, 600, 60000, CAST(:waveform AS json),
+              CAST(:renditions AS json), 1, now() - g * interval '1 second'
+       FROM generate_series(1, :messages) g""",
+    """INSERT INTO messages (id, kind, title, child_id, direction, sender_user_id, status, recording_id,
+              created_at, delivered_at, urgent, queued)
        SELECT md5('m' || g), 'message', 'Message ' || g, md5('c' || (g % :children + 1)), 'to_child',
-              md5('u' || (g % :children + 1)), 'delivered', 'k/original', 500000, 60000,
-              CAST(:waveform AS json), CAST(:renditions AS json), 1,
+              md5('u' || (g % :children + 1)), 'delivered', md5('m' || g),
               now() - g * interval '1 second', now() - g * interval '1 second', false, false
        FROM generate_series(1, :messages) g""",
     """INSERT INTO deliveries (id, message_id, child_id, due_at, delivered_at, position_ms)

@@ -7,12 +7,60 @@ import time
 from typing import Any
 
 import requests
+from flask import Flask
+from sqlalchemy import select, update
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
 from tests.conftest import Api
+from voicebox.extensions import db
+from voicebox.models import Message, Recording, RecordingStatus
 
 FINAL = {"delivered", "played", "failed", "scheduled"}
+
+
+def seeded_recording() -> str:
+    """A ready recording written straight to the database, for tests that seed messages as
+    rows; it has no audio."""
+    recording = Recording(
+        status=RecordingStatus.READY,
+        original_key="seed/original",
+        original_bytes=1,
+        max_seconds=600,
+        duration_ms=1000,
+        renditions=[],
+        attempts=0,
+    )
+    db.session.add(recording)
+    db.session.flush()
+    return recording.id
+
+
+def recording_of(app: Flask, message_id: str) -> Recording:
+    """The recording a message refers to, as it is now (detached from any session)."""
+    with app.app_context():
+        recording = db.session.scalar(
+            select(Recording)
+            .join(Message, Message.recording_id == Recording.id)
+            .where(Message.id == message_id)
+        )
+        assert recording is not None, f"no recording for message {message_id}"
+        db.session.expunge(recording)
+        db.session.remove()
+        return recording
+
+
+def set_recording(app: Flask, message_id: str, **values: object) -> None:
+    """Change the recording a message refers to, as a worker or the clock would have."""
+    with app.app_context():
+        of_message = select(Message.recording_id).where(Message.id == message_id).scalar_subquery()
+        db.session.execute(update(Recording).where(Recording.id == of_message).values(**values))
+        db.session.commit()
+        db.session.remove()
+
+
+def blob_keys(recording: Recording) -> list[str]:
+    return [recording.original_key, *(r["key"] for r in recording.renditions or [])]
 
 
 def send(sender: Api, to: str, audio: bytes, filename: str = "recording.bin", **fields: Any) -> Any:

@@ -11,13 +11,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import Flask
-from sqlalchemy import select
 
 from tests import audio
 from tests.conftest import Api, free_port, running_worker
-from tests.integration.recordings import send, wait_for
-from voicebox.extensions import db
-from voicebox.models import Message
+from tests.integration.recordings import recording_of, send, wait_for
 
 
 def _pump(source: socket.socket, target: socket.socket) -> None:
@@ -69,6 +66,4 @@ def test_the_transcode_waits_out_a_storage_outage(
         with forwarding(port, s3_endpoint):
             message = wait_for(parent, sent["id"], worker=worker, seconds=90)
         assert message["status"] == "delivered"
-    with production_app.app_context():
-        assert db.session.scalar(select(Message.attempts).where(Message.id == sent["id"])) == 1
-        db.session.remove()
+    assert recording_of(production_app, sent["id"]).attempts == 1

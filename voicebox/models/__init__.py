@@ -23,9 +23,11 @@ from voicebox.models.library import (
     GroupMember,
     Organisation,
     Series,
+    Story,
     StoryBox,
 )
 from voicebox.models.message import Delivery, Direction, Kind, Message, MessageStatus, StoryCategory
+from voicebox.models.recording import Recording, RecordingStatus
 from voicebox.models.schedule import Schedule, Source
 from voicebox.models.token import AuthToken
 from voicebox.models.upload import Upload, UploadChunk
@@ -51,7 +53,10 @@ __all__ = [
     "GroupMember",
     "Organisation",
     "Schedule",
+    "Recording",
+    "RecordingStatus",
     "Series",
+    "Story",
     "Source",
     "StoryBox",
     "StoryCategory",

@@ -81,7 +81,7 @@ class HelpRequest(db.Model):
     # Risk words the screening found in the text; they raise the priority and show why.
     risk_terms: Mapped[list[str]] = mapped_column(JSON, default=list)
     priority: Mapped[int] = mapped_column(Integer)  # 1 is the most urgent
-    audio_message_id: Mapped[str | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+    audio_recording_id: Mapped[str | None] = mapped_column(ForeignKey("recordings.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(16))
     # Set while the request waits in the queue (queued or escalated), None while held or resolved.
     waiting_for: Mapped[str | None] = mapped_column(String(16))
@@ -116,7 +116,7 @@ class HelpReply(db.Model):
     author_user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     from_child: Mapped[bool] = mapped_column(Boolean)
     text: Mapped[str | None] = mapped_column(Text)
-    audio_message_id: Mapped[str | None] = mapped_column(ForeignKey("messages.id", ondelete="SET NULL"))
+    audio_recording_id: Mapped[str | None] = mapped_column(ForeignKey("recordings.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -1,14 +1,14 @@
 """An organisation's story library: its curators, series, story boxes and groups of children.
 
-Stories themselves are recordings (``Message`` rows of kind ``story``); a family's stories are
-addressed to their child, an organisation's belong to its library until a box brings them to a
-child.
+Stories themselves are messages of kind ``story``, each with its ``Story``: a family's stories
+are addressed to their child, an organisation's belong to its library until a box brings them to
+a child.
 """
 
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from voicebox.clock import utcnow
@@ -56,6 +56,22 @@ class Series(db.Model):
     org_id: Mapped[str | None] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
     created_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Story(db.Model):
+    """What a story is, said once: a library story's copies share their story's."""
+
+    __tablename__ = "stories"
+    __table_args__ = (Index("ix_stories_series_id_episode", "series_id", "episode"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    cover_text: Mapped[str | None] = mapped_column(String(500))
+    category: Mapped[str | None] = mapped_column(String(24))
+    language: Mapped[str | None] = mapped_column(String(16))
+    age_min: Mapped[int | None] = mapped_column(Integer)
+    age_max: Mapped[int | None] = mapped_column(Integer)
+    series_id: Mapped[str | None] = mapped_column(ForeignKey("series.id", ondelete="SET NULL"))
+    episode: Mapped[int | None] = mapped_column(Integer)
 
 
 class StoryBox(db.Model):

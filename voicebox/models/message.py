@@ -2,9 +2,8 @@
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from voicebox.clock import utcnow
@@ -20,8 +19,6 @@ class Kind(StrEnum):
 class Direction(StrEnum):
     TO_CHILD = "to_child"  # from a guardian to one child
     TO_GUARDIANS = "to_guardians"  # from a child's device to every guardian of the child
-    # A recording in a help request's thread: no inbox, and never shown to the guardians.
-    HELP_THREAD = "help_thread"
     # A story in an organisation's library: no recipient; a box brings a copy to each child.
     LIBRARY = "library"
 
@@ -48,14 +45,13 @@ class StoryCategory(StrEnum):
 
 
 class Message(db.Model):
-    """The row is the truth about the work: ``status`` and the lease say what is left to do."""
+    """A recording on its way to someone: ``status`` says how far it got; the recording's own
+    work (its transcode) is the recording's."""
 
     __tablename__ = "messages"
     __table_args__ = (
         Index("ix_messages_sender_user_id_created_at", "sender_user_id", "created_at", "id"),
         Index("ix_messages_child_id_direction_created_at", "child_id", "direction", "created_at", "id"),
-        Index("ix_messages_status_lease_expires_at", "status", "lease_expires_at"),
-        Index("ix_messages_series_id_episode", "series_id", "episode"),
         Index("ix_messages_org_id_created_at", "org_id", "created_at", "id"),
         # One copy of a library story per child: a box never brings the same story twice.
         UniqueConstraint("source_id", "child_id", name="uq_messages_source_id_child_id"),
@@ -67,25 +63,15 @@ class Message(db.Model):
     # None only for a library story, which belongs to ``org_id`` instead.
     child_id: Mapped[str | None] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"))
     org_id: Mapped[str | None] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
-    # A child's copy of a library story: shares its renditions, owns no blob.
+    # A child's copy of a library story: shares its recording and its story, owns neither.
     source_id: Mapped[str | None] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), index=True)
+    recording_id: Mapped[str] = mapped_column(ForeignKey("recordings.id"), index=True)
+    # What a story is (None for a plain message).
+    story_id: Mapped[str | None] = mapped_column(ForeignKey("stories.id"), index=True)
     direction: Mapped[str] = mapped_column(String(16))
     sender_user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     sender_device_id: Mapped[str | None] = mapped_column(ForeignKey("devices.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(16))
-    failure_reason: Mapped[str | None] = mapped_column(String(32))
-    failure_detail: Mapped[str | None] = mapped_column(String(255))
-    original_key: Mapped[str] = mapped_column(String(512))
-    original_bytes: Mapped[int] = mapped_column(Integer)
-    duration_ms: Mapped[int | None] = mapped_column(Integer)
-    waveform: Mapped[list[int] | None] = mapped_column(JSON)
-    # [{format, bitrate, bytes, key}], written once the transcode succeeds.
-    renditions: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    # While processing: when the running attempt began (None while queued), and when the sweeper
-    # may presume the task or its worker lost and enqueue the message again.
-    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # SHA-256 of the sender and their Idempotency-Key: a retried send finds the first message.
     idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -96,14 +82,6 @@ class Message(db.Model):
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
     # A story that waits for the child's schedule instead of being delivered when ready.
     queued: Mapped[bool] = mapped_column(Boolean, default=False)
-    # What a story is, for the library's filters.
-    cover_text: Mapped[str | None] = mapped_column(String(500))
-    category: Mapped[str | None] = mapped_column(String(24))
-    language: Mapped[str | None] = mapped_column(String(16))
-    age_min: Mapped[int | None] = mapped_column(Integer)
-    age_max: Mapped[int | None] = mapped_column(Integer)
-    series_id: Mapped[str | None] = mapped_column(ForeignKey("series.id", ondelete="SET NULL"))
-    episode: Mapped[int | None] = mapped_column(Integer)
 
 
 class Delivery(db.Model):

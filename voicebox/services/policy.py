@@ -64,12 +64,11 @@ def message_for(principal: Principal, message: Message | None) -> Message:
     A child's own device sees what was sent to the child and what the child sent; a guardian
     sees all of their child's messages (they may delete any of them). A library story is its
     organisation's curators' (a child hears their own copy). Anyone else: NotFound.
-    Recordings in a help request's thread are never messages here: see ``help_request_for``.
     """
     if message is not None and message.direction == Direction.LIBRARY:
         if curates(principal, message.org_id):  # type: ignore[arg-type]
             return message
-    elif message is not None and message.direction != Direction.HELP_THREAD:
+    elif message is not None:
         if principal.child is not None and principal.child.id == message.child_id:
             return message
         if is_guardian(principal, message.child_id):  # type: ignore[arg-type]

@@ -10,17 +10,17 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 
 from tests import audio
 from tests.conftest import Api
-from tests.integration.recordings import fetch, post_form
+from tests.integration.recordings import blob_keys, fetch, post_form
 from tests.integration.sse import Listener
 from voicebox import jobs
 from voicebox.clock import utcnow
 from voicebox.errors import Conflict
 from voicebox.extensions import current_blob_store, db
-from voicebox.models import HelpEvent, HelpRequest, HelpStatus, Message, WaitingFor
+from voicebox.models import HelpEvent, HelpRequest, HelpStatus, Message, Recording, WaitingFor
 from voicebox.services.accounts import tokens
 from voicebox.services.helpdesk import claims, queue_events, timers
 
@@ -96,17 +96,14 @@ def test_recordings_go_through_the_media_worker_and_stay_in_the_thread(
         assert member.get("/inbox").json["items"] == [] and member.get("/outbox").json["items"] == []
     assert volunteer.get("/outbox").json["items"] == []
     with app.app_context():
-        recordings = list(db.session.scalars(select(Message.id).where(Message.child_id == child["id"])))
-        keys = [
-            k
-            for m in db.session.scalars(select(Message))
-            for k in [m.original_key, *(r["key"] for r in m.renditions)]
-        ]
-    assert len(recordings) == 2
+        assert db.session.scalar(select(func.count()).select_from(Message)) == 0
+        recordings = list(db.session.scalars(select(Recording)))
+        keys = [key for recording in recordings for key in blob_keys(recording)]
+    assert len(recordings) == 2 and all(recording.status == "ready" for recording in recordings)
     for recording in recordings:
-        assert parent.get(f"/messages/{recording}").status_code == 404
-        assert parent.get(f"/messages/{recording}/audio").status_code == 404
-        assert device.get(f"/messages/{recording}").status_code == 404
+        assert parent.get(f"/messages/{recording.id}").status_code == 404
+        assert parent.get(f"/messages/{recording.id}/audio").status_code == 404
+        assert device.get(f"/messages/{recording.id}").status_code == 404
 
     # Once resolved and past retention, the recordings go; the text of the thread stays.
     assert volunteer.post(f"/help-requests/{request_id}/resolve", {"outcome": "supported"}).status_code == 200

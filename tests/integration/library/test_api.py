@@ -12,15 +12,16 @@ from flask import Flask
 
 from tests import audio
 from tests.conftest import Api
-from tests.integration.recordings import post_form, send
+from tests.integration.recordings import post_form, recording_of, send
 from voicebox.extensions import db
 from voicebox.models import Message
 from voicebox.services.messaging import processing
 
 
 def transcode(app: Flask, message_id: str) -> None:
+    recording_id = recording_of(app, message_id).id
     with app.app_context():
-        processing.transcode(message_id)
+        processing.transcode(recording_id)
 
 
 def library_story(app: Flask, curator: Api, org_id: str, title: str, **fields: Any) -> str:

@@ -12,7 +12,7 @@ from flask import Flask
 
 from tests import audio
 from tests.conftest import Api
-from tests.integration.recordings import send, wait_for
+from tests.integration.recordings import seeded_recording, send, wait_for
 from voicebox.clock import utcnow
 from voicebox.extensions import db
 from voicebox.models import Delivery, Direction, Message, MessageStatus
@@ -22,6 +22,7 @@ def deliver_directly(app: Flask, child_id: str, sender_id: str, count: int, at=N
     """Delivered messages written straight to the database: the inbox reads only rows."""
     ids = []
     with app.app_context():
+        recording_id = seeded_recording()
         for n in range(count):
             when = at or utcnow()
             message = Message(
@@ -31,10 +32,7 @@ def deliver_directly(app: Flask, child_id: str, sender_id: str, count: int, at=N
                 direction=Direction.TO_CHILD,
                 sender_user_id=sender_id,
                 status=MessageStatus.DELIVERED,
-                original_key="seed/original",
-                original_bytes=1,
-                duration_ms=1000,
-                renditions=[],
+                recording_id=recording_id,
                 delivered_at=when,
             )
             db.session.add(message)

@@ -10,19 +10,11 @@ from sqlalchemy import select, update
 
 from tests import audio
 from tests.conftest import Api
-from tests.integration.recordings import fetch_audio, send, wait_for
+from tests.integration.recordings import blob_keys, fetch_audio, recording_of, send, wait_for
 from voicebox import jobs
 from voicebox.clock import utcnow
 from voicebox.extensions import db
 from voicebox.models import Delivery, Message
-
-
-def blob_keys(app: Flask, message_id: str) -> list[str]:
-    with app.app_context():
-        message = db.session.get_one(Message, message_id)
-        keys = [message.original_key, *(r["key"] for r in message.renditions or [])]
-        db.session.remove()
-        return keys
 
 
 def stored(app: Flask, keys: list[str]) -> list[bool]:
@@ -167,7 +159,7 @@ def test_delete_before_delivery_and_by_a_guardian(
     later = (utcnow() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     scheduled = send(device, "guardians", audio.recording("wav", seconds=2), deliver_at=later).json
     wait_for(device, scheduled["id"], worker=worker)
-    keys = blob_keys(app, scheduled["id"])
+    keys = blob_keys(recording_of(app, scheduled["id"]))
     assert len(keys) == 4 and all(stored(app, keys))
     assert device.delete(f"/messages/{scheduled['id']}").status_code == 204
     assert device.get(f"/messages/{scheduled['id']}").status_code == 404
@@ -176,7 +168,7 @@ def test_delete_before_delivery_and_by_a_guardian(
     now = send(device, "guardians", audio.recording("wav", seconds=2)).json
     wait_for(device, now["id"], worker=worker)
     assert device.delete(f"/messages/{now['id']}").status_code == 409
-    keys = blob_keys(app, now["id"])
+    keys = blob_keys(recording_of(app, now["id"]))
     assert parent.delete(f"/messages/{now['id']}").status_code == 204
     assert parent.get("/inbox").json["items"] == []
     assert not any(stored(app, keys))

@@ -18,11 +18,11 @@ from tusclient import client as tus
 
 from tests import audio
 from tests.conftest import Api
-from tests.integration.recordings import wait_for
+from tests.integration.recordings import recording_of, wait_for
 from voicebox import jobs
 from voicebox.clock import utcnow
 from voicebox.extensions import db
-from voicebox.models import Message, Upload, UploadChunk
+from voicebox.models import Upload, UploadChunk
 
 TUS = {"Tus-Resumable": "1.0.0"}
 CHUNK = 32 * 1024
@@ -80,9 +80,7 @@ def test_an_upload_cut_off_half_way_resumes_and_becomes_a_message(
     upload_id = uploader.url.rsplit("/", 1)[1]
     response = parent.post("/messages", {"to": child["id"], "upload_id": upload_id, "title": "Resumed"})
     assert response.status_code == 202, response.json
-    with app.app_context():
-        key = db.session.get_one(Message, response.json["id"]).original_key
-        db.session.remove()
+    key = recording_of(app, response.json["id"]).original_key
     stored = b"".join(app.extensions["voicebox.blob_store"].open_range(key))
     assert hashlib.sha1(stored).digest() == hashlib.sha1(recording).digest()
     message = wait_for(parent, response.json["id"], worker=worker)

@@ -11,6 +11,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from tests.conftest import Api
+from tests.integration.recordings import seeded_recording
 from voicebox.clock import utcnow
 from voicebox.extensions import db
 from voicebox.models import Child, Delivery, Direction, Message, MessageStatus, Schedule
@@ -47,6 +48,7 @@ def test_two_dispatchers_deliver_each_due_row_exactly_once(app: Flask, make_chil
     children = [make_child(display_name=f"Child {n}")["id"] for n in range(5)]
     due = utcnow() - timedelta(seconds=1)
     with app.app_context():
+        recording_id = seeded_recording()
         for n in range(DUE):
             message = Message(
                 kind="story",
@@ -54,10 +56,7 @@ def test_two_dispatchers_deliver_each_due_row_exactly_once(app: Flask, make_chil
                 direction=Direction.TO_CHILD,
                 sender_user_id=parent.user["id"],
                 status=MessageStatus.SCHEDULED,
-                original_key="seed/original",
-                original_bytes=1,
-                duration_ms=1000,
-                renditions=[],
+                recording_id=recording_id,
                 deliver_at=due,
             )
             db.session.add(message)
@@ -76,7 +75,7 @@ def test_two_dispatchers_deliver_each_due_row_exactly_once(app: Flask, make_chil
     assert all(at >= due for at in quiet_since)  # each child heard from home
 
 
-def queued_story(child_id: str, sender_id: str) -> Message:
+def queued_story(child_id: str, sender_id: str, recording_id: str) -> Message:
     return Message(
         kind="story",
         child_id=child_id,
@@ -84,10 +83,7 @@ def queued_story(child_id: str, sender_id: str) -> Message:
         sender_user_id=sender_id,
         status=MessageStatus.SCHEDULED,
         queued=True,
-        original_key="seed/original",
-        original_bytes=1,
-        duration_ms=1000,
-        renditions=[],
+        recording_id=recording_id,
     )
 
 
@@ -98,10 +94,12 @@ def test_two_planners_run_each_schedule_once_and_never_give_an_item_twice(
     children = [make_child(display_name=f"Child {n}")["id"] for n in range(3)]
     now = utcnow()
     with app.app_context():
+        recording_id = seeded_recording()
         for child_id in children:
             # A child with many schedules on one queue: each run must take a different story.
             db.session.add_all(
-                queued_story(child_id, parent.user["id"]) for _ in range(SCHEDULES_PER_CHILD + 5)
+                queued_story(child_id, parent.user["id"], recording_id)
+                for _ in range(SCHEDULES_PER_CHILD + 5)
             )
             db.session.add_all(
                 Schedule(

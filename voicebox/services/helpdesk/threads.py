@@ -12,19 +12,16 @@ from typing import Any, BinaryIO
 
 from sqlalchemy import func, select
 
-from voicebox import jobs
 from voicebox.clock import age, utcnow
 from voicebox.errors import Conflict, Forbidden, Invalid, NotFound
 from voicebox.extensions import current_risk_words, current_settings, db
 from voicebox.models import (
     Child,
-    Direction,
     HelpEventKind,
     HelpReply,
     HelpRequest,
     HelpStatus,
-    Kind,
-    Message,
+    Recording,
     User,
     WaitingFor,
 )
@@ -32,7 +29,7 @@ from voicebox.services import paging, policy
 from voicebox.services.accounts.tokens import Principal
 from voicebox.services.blobs import BlobStream
 from voicebox.services.helpdesk import audit, queue_events, triage
-from voicebox.services.messaging import messages
+from voicebox.services.messaging import recordings
 from voicebox.services.messaging.messages import Party
 
 # A child with this many requests open adds to one of them instead of opening another.
@@ -94,26 +91,27 @@ class HelpRequestView:
 
 
 AUDIO_COLUMNS = (
-    Message.failure_reason,
-    Message.failure_detail,
-    Message.duration_ms,
-    Message.waveform,
-    Message.renditions,
+    Recording.status,
+    Recording.failure_reason,
+    Recording.failure_detail,
+    Recording.duration_ms,
+    Recording.waveform,
+    Recording.renditions,
 )
 
 
-def _audio(message: Any, request_id: str, reply_id: str | None = None) -> ThreadAudio | None:
-    """A thread's recording (a Message, or a row of AUDIO_COLUMNS), or None if there is none."""
-    if message is None:
+def _audio(recording: Any, request_id: str, reply_id: str | None = None) -> ThreadAudio | None:
+    """A thread's recording (a Recording, or a row of AUDIO_COLUMNS), or None if there is none."""
+    if recording is None:
         return None
     return ThreadAudio(
         request_id=request_id,
         reply_id=reply_id,
-        status="failed" if message.failure_reason else "ready" if message.renditions else "processing",
-        failure=messages.shown_failure(message),
-        duration_ms=message.duration_ms,
-        waveform=message.waveform,
-        renditions=messages.shown_renditions(message),
+        status=recording.status,
+        failure=recordings.shown_failure(recording),
+        duration_ms=recording.duration_ms,
+        waveform=recording.waveform,
+        renditions=recordings.shown_renditions(recording),
     )
 
 
@@ -128,13 +126,13 @@ def thread_view(principal: Principal, request: Any) -> HelpRequestView:
             HelpReply.from_child,
             HelpReply.text,
             HelpReply.created_at,
-            HelpReply.audio_message_id,
+            HelpReply.audio_recording_id,
             User.id.label("helper_id"),
             User.display_name.label("helper_name"),
             *AUDIO_COLUMNS,
         )
         .outerjoin(User, User.id == HelpReply.author_user_id)
-        .outerjoin(Message, Message.id == HelpReply.audio_message_id)
+        .outerjoin(Recording, Recording.id == HelpReply.audio_recording_id)
         .where(HelpReply.request_id == request.id)
         .order_by(HelpReply.created_at, HelpReply.id)
     ).all()
@@ -146,9 +144,9 @@ def thread_view(principal: Principal, request: Any) -> HelpRequestView:
         .where(Child.id == request.child_id)
     ).one()
     recording = None
-    if request.audio_message_id is not None:
+    if request.audio_recording_id is not None:
         recording = db.session.execute(
-            select(*AUDIO_COLUMNS).where(Message.id == request.audio_message_id)
+            select(*AUDIO_COLUMNS).where(Recording.id == request.audio_recording_id)
         ).first()
     staff = principal.child is None
     return HelpRequestView(
@@ -178,7 +176,7 @@ def thread_view(principal: Principal, request: Any) -> HelpRequestView:
                 author="child" if reply.from_child else "helper",
                 helper=Party(reply.helper_id, reply.helper_name) if reply.helper_id else None,
                 text=reply.text,
-                audio=_audio(reply if reply.audio_message_id else None, request.id, reply.id),
+                audio=_audio(reply if reply.audio_recording_id else None, request.id, reply.id),
                 created_at=reply.created_at,
             )
             for reply in replies
@@ -226,7 +224,7 @@ def ask(
         queued_at=now,
     )
     if audio is not None or upload_id is not None:
-        request.audio_message_id = _recording(principal, child_id, audio, upload_id).id
+        request.audio_recording_id = _recording(principal, audio, upload_id).id
     db.session.add(request)
     db.session.flush()
     queue_events.record(request, HelpEventKind.NEW)
@@ -313,10 +311,10 @@ def reply(
         text=text,
         created_at=now,
     )
-    message = None
+    recording = None
     if audio is not None or upload_id is not None:
-        message = _recording(principal, request.child_id, audio, upload_id)
-        row.audio_message_id = message.id
+        recording = _recording(principal, audio, upload_id)
+        row.audio_recording_id = recording.id
     db.session.add(row)
     if from_child:
         _rescreen(request, text)
@@ -329,7 +327,7 @@ def reply(
         queue_events.record(request, HelpEventKind.ANSWERED, push=True)
     db.session.flush()
     helper = None if from_child else Party(principal.user.id, principal.user.display_name)  # type: ignore[union-attr]
-    audio_view = _audio(message, request.id, row.id)
+    audio_view = _audio(recording, request.id, row.id)
     answer = ReplyView(row.id, "child" if from_child else "helper", helper, text, audio_view, now)
     db.session.commit()
     return answer
@@ -356,24 +354,19 @@ def open_thread_audio(
     """The request's recording, or a reply's, for those who may read the thread."""
     request = policy.help_request_for(principal, db.session.get(HelpRequest, request_id))
     if reply_id is None:
-        message_id = request.audio_message_id
+        recording_id = request.audio_recording_id
     else:
         found = db.session.get(HelpReply, reply_id)
-        message_id = found.audio_message_id if found is not None and found.request_id == request.id else None
-    message = db.session.get(Message, message_id) if message_id else None
-    if message is None:
+        recording_id = (
+            found.audio_recording_id if found is not None and found.request_id == request.id else None
+        )
+    if recording_id is None:
         raise NotFound("No such recording.")
     audit.record(principal, "listen", request.id)
     db.session.commit()
-    return messages.open_audio(message, format_)
+    return recordings.open_audio(recording_id, format_)
 
 
-def _recording(principal: Principal, child_id: str, audio: BinaryIO | None, upload_id: str | None) -> Message:
-    """A recording for a help request's thread: transcoded like any message, in nobody's inbox."""
-    message = messages.new_recording(
-        principal, child_id, Direction.HELP_THREAD, Kind.MESSAGE, audio, upload_id
-    )
-    db.session.add(message)
-    db.session.flush()  # rows that refer to it are inserted after it
-    jobs.enqueue(jobs.TRANSCODE, message.id)
-    return message
+def _recording(principal: Principal, audio: BinaryIO | None, upload_id: str | None) -> Recording:
+    """A recording for a help request's thread, as long as a message may be."""
+    return recordings.take(principal, audio, upload_id, current_settings().max_message_seconds)

@@ -11,7 +11,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, update
 
 from voicebox import jobs
 from voicebox.clock import utcnow
@@ -22,14 +22,13 @@ from voicebox.models import (
     HelpReply,
     HelpRequest,
     HelpStatus,
-    Message,
     Role,
     User,
     Volunteer,
 )
 from voicebox.notify import Notifier
 from voicebox.services.helpdesk import claims, queue_events, triage
-from voicebox.services.messaging import messages
+from voicebox.services.messaging import recordings
 
 log = logging.getLogger(__name__)
 
@@ -177,24 +176,25 @@ def purge_audio() -> int:
         db.session.rollback()
         return 0
     ids = [request.id for request in requests]
-    thread = select(Message).where(
-        or_(
-            Message.id.in_(select(HelpRequest.audio_message_id).where(HelpRequest.id.in_(ids))),
-            Message.id.in_(select(HelpReply.audio_message_id).where(HelpReply.request_id.in_(ids))),
-        )
-    )
-    recordings = list(db.session.scalars(thread))
-    jobs.delete_blobs(key for message in recordings for key in messages.blob_keys(message))
-    db.session.execute(
-        delete(Message).where(Message.id.in_([message.id for message in recordings])),
-        execution_options={"synchronize_session": False},
-    )
+    thread = [
+        *(request.audio_recording_id for request in requests if request.audio_recording_id),
+        *db.session.scalars(
+            select(HelpReply.audio_recording_id).where(
+                HelpReply.request_id.in_(ids), HelpReply.audio_recording_id.is_not(None)
+            )
+        ),
+    ]
     now = utcnow()
     for request in requests:
-        request.audio_message_id = None
+        request.audio_recording_id = None
         request.audio_purged_at = now
+    db.session.execute(
+        update(HelpReply).where(HelpReply.request_id.in_(ids)).values(audio_recording_id=None),
+        execution_options={"synchronize_session": False},
+    )
+    recordings.remove(thread)
     db.session.commit()
-    log.info("purged the audio of %d resolved help requests (%d recordings)", len(requests), len(recordings))
+    log.info("purged the audio of %d resolved help requests (%d recordings)", len(requests), len(thread))
     return len(requests)
 
 

@@ -13,7 +13,6 @@ from typing import BinaryIO
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from voicebox import jobs
 from voicebox.errors import Conflict, Invalid, NotFound
 from voicebox.extensions import db
 from voicebox.models import (
@@ -103,11 +102,8 @@ def send_to_library(
     """A curator's story for the organisation's library; ``ready`` once transcoded."""
     org = policy.curated_org(principal, org_id)
     check_story(story, Kind.STORY, {"org_id": org.id})
-    message = messages.new_recording(principal, None, Direction.LIBRARY, Kind.STORY, audio, upload_id)
+    message = messages.new_message(principal, None, Direction.LIBRARY, Kind.STORY, audio, upload_id, story)
     message.title, message.org_id = title, org.id
-    story.apply(message)
-    db.session.add(message)
-    jobs.enqueue(jobs.TRANSCODE, message.id)
     db.session.commit()
     return messages.message_view_for(principal, message)
 
@@ -115,12 +111,12 @@ def send_to_library(
 def list_org_stories(principal: Principal, org_id: str, cursor: str | None, limit: int) -> paging.Page:
     """An organisation's library stories, newest first (its curators)."""
     org = policy.curated_org(principal, org_id)
-    query = select(Message).where(Message.org_id == org.id, Message.direction == Direction.LIBRARY)
-    rows, last = paging.newest_first(query, Message.created_at, Message.id, cursor, limit)
-    items = [messages.message_view(row.Message, Party(org.id, org.name), None, None) for row in rows]
-    return paging.Page(
-        items, paging.encode_cursor(last.Message.created_at, last.Message.id) if last else None
+    query = messages.with_audio(select(*messages.VIEW_COLUMNS)).where(
+        Message.org_id == org.id, Message.direction == Direction.LIBRARY
     )
+    rows, last = paging.newest_first(query, Message.created_at, Message.id, cursor, limit)
+    items = [messages.message_view(row, Party(org.id, org.name), None, None) for row in rows]
+    return paging.Page(items, paging.encode_cursor(last.created_at, last.id) if last else None)
 
 
 def create_group(principal: Principal, org_id: str, name: str, kind: str) -> ChildGroup:

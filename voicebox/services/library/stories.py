@@ -2,16 +2,18 @@
 child was given: their family's stories and the boxes organisations assigned to them.
 
 A family's story is a message of kind ``story`` to their child. An organisation's story is a
-``library`` recording; a child hears a copy of it (a message to the child that shares the
-story's renditions), made when a schedule brings it or the child takes it from the library.
+``library`` message; a child hears a copy of it (a message to the child that shares the
+story's recording and description), made when a schedule brings it or the child takes it from
+the library.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Row, Select, and_, or_, select
 
 from voicebox.clock import utcnow
 from voicebox.errors import NotFound
@@ -27,7 +29,9 @@ from voicebox.models import (
     Message,
     MessageStatus,
     Organisation,
+    Recording,
     Series,
+    Story,
     StoryBox,
 )
 from voicebox.services import paging, policy
@@ -110,9 +114,10 @@ def episodes(principal: Principal, series: Series) -> list[Message]:
     for a child's device, a family episode only once it has reached them."""
     query = (
         select(Message)
-        .where(Message.series_id == series.id, Message.source_id.is_(None))
+        .join(Story, Story.id == Message.story_id)
+        .where(Story.series_id == series.id, Message.source_id.is_(None))
         .where(Message.status.not_in((MessageStatus.PROCESSING, MessageStatus.FAILED)))
-        .order_by(Message.episode)
+        .order_by(Story.episode)
     )
     if principal.child is not None:
         query = query.where(or_(Message.direction == Direction.LIBRARY, Message.status.in_(HEARD)))
@@ -171,29 +176,35 @@ def library(
         Message.source_id.is_(None),
         Message.status.in_(HEARD),
     )
-    query = select(Message).where(
-        or_(family, and_(Message.id.in_(boxed), Message.status == MessageStatus.READY))
-    )
+    query = LISTED.where(or_(family, and_(Message.id.in_(boxed), Message.status == MessageStatus.READY)))
     if category is not None:
-        query = query.where(Message.category == category)
+        query = query.where(Story.category == category)
     if age is not None:
         query = query.where(
-            or_(Message.age_min.is_(None), Message.age_min <= age),
-            or_(Message.age_max.is_(None), Message.age_max >= age),
+            or_(Story.age_min.is_(None), Story.age_min <= age),
+            or_(Story.age_max.is_(None), Story.age_max >= age),
         )
     rows, last = paging.newest_first(query, Message.created_at, Message.id, cursor, limit)
-    items = _items(child, [row.Message for row in rows])
+    items = _items(child, rows)
     return paging.Page(
         items, paging.encode_cursor(last.Message.created_at, last.Message.id) if last else None
     )
 
 
-def _items(child: Child | None, stories: list[Message]) -> list[LibraryItem]:
-    """Library items of ``stories``, with ``child``'s copies (None: as their curators see them)."""
-    series = {
-        s.id: s.title
-        for s in db.session.scalars(select(Series).where(Series.id.in_({m.series_id for m in stories})))
-    }
+# Stories with what a library item shows of their description and recording.
+LISTED = (
+    select(Message, Story, Recording.duration_ms)
+    .join(Story, Story.id == Message.story_id)
+    .join(Recording, Recording.id == Message.recording_id)
+)
+
+
+def _items(child: Child | None, rows: Sequence[Row]) -> list[LibraryItem]:
+    """Library items of ``rows`` of LISTED, with ``child``'s copies (None: as their curators
+    see them)."""
+    stories = [row.Message for row in rows]
+    series_ids = {row.Story.series_id for row in rows}
+    series = {s.id: s.title for s in db.session.scalars(select(Series).where(Series.id.in_(series_ids)))}
     orgs = {
         o.id: o
         for o in db.session.scalars(
@@ -213,18 +224,18 @@ def _items(child: Child | None, stories: list[Message]) -> list[LibraryItem]:
         else {}
     )
     items = []
-    for story in stories:
+    for story, details, duration_ms in rows:
         mine = copies.get(story.id) if story.direction == Direction.LIBRARY else story
         organisation = orgs.get(story.org_id)  # type: ignore[arg-type]
         items.append(
             LibraryItem(
-                **{name: getattr(story, name) for name in STORY_FIELDS},
+                **{name: getattr(details, name) for name in STORY_FIELDS},
                 id=story.id,
                 title=story.title,
                 source="library" if organisation is not None else "family",
                 organisation=organisation,
-                series_title=series.get(story.series_id),  # type: ignore[arg-type]
-                duration_ms=story.duration_ms,
+                series_title=series.get(details.series_id),  # type: ignore[arg-type]
+                duration_ms=duration_ms,
                 created_at=story.created_at,
                 message_id=mine.id if mine is not None and mine.status != MessageStatus.CANCELLED else None,
                 played=mine is not None and mine.played_at is not None,
@@ -258,8 +269,7 @@ def box_view(child: Child | None, box: StoryBox) -> BoxView:
     """The box with its stories in order: all of them for its curators (``child`` None), the
     ones ready to hear for a child."""
     query = (
-        select(Message)
-        .join(BoxItem, BoxItem.message_id == Message.id)
+        LISTED.join(BoxItem, BoxItem.message_id == Message.id)
         .where(BoxItem.box_id == box.id)
         .order_by(BoxItem.position)
     )
@@ -270,7 +280,7 @@ def box_view(child: Child | None, box: StoryBox) -> BoxView:
         title=box.title,
         description=box.description,
         organisation=db.session.get_one(Organisation, box.org_id),
-        items=_items(child, list(db.session.scalars(query))),
+        items=_items(child, db.session.execute(query).all()),
         created_at=box.created_at,
     )
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from voicebox.errors import Conflict, Invalid
 from voicebox.extensions import db
-from voicebox.models import Kind, Message, Series
+from voicebox.models import Kind, Series, Story
+from voicebox.models.base import new_id
 
 
 @dataclass(frozen=True)
@@ -26,15 +27,23 @@ class StoryDetails:
     def is_empty(self) -> bool:
         return all(value is None for value in vars(self).values())
 
-    def apply(self, message: Message) -> None:
-        """Write the description on the story's message (``check`` it first)."""
-        for name, value in vars(self).items():
-            setattr(message, name, value)
 
-
-# The message columns a story's description is kept in, named as the fields above.
+# The columns of a Story, named as the fields above.
 STORY_FIELDS = tuple(field.name for field in fields(StoryDetails))
 NO_DETAILS = StoryDetails()
+
+
+def new_story(details: StoryDetails) -> Story:
+    """A story's description, in the caller's transaction (``check`` it first)."""
+    story = Story(id=new_id(), **vars(details))
+    db.session.add(story)
+    db.session.flush()  # the message that refers to it is inserted after it
+    return story
+
+
+def forget(story_id: str) -> None:
+    """Delete a story's description once no message refers to it (in the caller's transaction)."""
+    db.session.execute(delete(Story).where(Story.id == story_id))
 
 
 def check(details: StoryDetails, kind: str, series_owner: dict[str, str]) -> None:
@@ -64,7 +73,7 @@ def check(details: StoryDetails, kind: str, series_owner: dict[str, str]) -> Non
         if series is None or owner != series_owner:
             raise Invalid("No such series here.", {"series_id": ["Unknown series."]})
         taken = db.session.scalar(
-            select(Message.id).where(Message.series_id == series.id, Message.episode == details.episode)
+            select(Story.id).where(Story.series_id == series.id, Story.episode == details.episode)
         )
         if taken is not None:
             raise Conflict(f"Episode {details.episode} of this series exists already.")

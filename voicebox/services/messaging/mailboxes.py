@@ -13,10 +13,17 @@ from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, or_, select
 from sqlalchemy.orm import aliased
 
 from voicebox.extensions import db
-from voicebox.models import Child, Delivery, Direction, Message, Organisation, User
+from voicebox.models import Child, Delivery, Direction, Message, Organisation, Recording, Story, User
 from voicebox.services import reads
 from voicebox.services.accounts.tokens import Principal
-from voicebox.services.messaging.messages import VIEW_COLUMNS, Mailbox, MessageView, Party, message_view
+from voicebox.services.messaging.messages import (
+    VIEW_COLUMNS,
+    Mailbox,
+    MessageView,
+    Party,
+    message_view,
+    with_audio,
+)
 from voicebox.services.paging import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
@@ -44,6 +51,8 @@ def _inbox_query(holds: ColumnElement[bool]) -> Select:
             Organisation.name.label("org_name"),
         )
         .join(Message, Message.id == Delivery.message_id)
+        .join(Recording, Recording.id == Message.recording_id)
+        .outerjoin(Story, Story.id == Message.story_id)
         .join(Child, Child.id == Message.child_id)
         .outerjoin(Sender, Sender.id == Message.sender_user_id)
         .outerjoin(Organisation, Organisation.id == Message.org_id)
@@ -106,13 +115,14 @@ def outbox(principal: Principal, cursor: str | None = None, limit: int = DEFAULT
     if principal.child is not None:
         mine = and_(Message.child_id == principal.child.id, Message.direction == Direction.TO_GUARDIANS)
     else:
-        mine = and_(
-            Message.sender_user_id == principal.user.id,  # type: ignore[union-attr]
-            Message.direction != Direction.HELP_THREAD,
-        )
+        mine = Message.sender_user_id == principal.user.id  # type: ignore[union-attr]
     query = (
-        select(
-            *VIEW_COLUMNS, Child.display_name.label("child_name"), Sender.display_name.label("sender_name")
+        with_audio(
+            select(
+                *VIEW_COLUMNS,
+                Child.display_name.label("child_name"),
+                Sender.display_name.label("sender_name"),
+            )
         )
         .join(Child, Child.id == Message.child_id)
         .outerjoin(Sender, Sender.id == Message.sender_user_id)

@@ -7,21 +7,31 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, BinaryIO
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, Select, select, update
 from sqlalchemy.exc import IntegrityError
 
-from voicebox import jobs
 from voicebox.clock import utcnow
-from voicebox.errors import Conflict, Invalid, NotFound, TooLarge
+from voicebox.errors import Conflict, Invalid, NotFound
 from voicebox.extensions import current_blob_store, current_settings, db
-from voicebox.models import Child, Delivery, Direction, Kind, Message, MessageStatus, Organisation, Role, User
-from voicebox.models.base import new_id
+from voicebox.models import (
+    Child,
+    Delivery,
+    Direction,
+    Kind,
+    Message,
+    MessageStatus,
+    Organisation,
+    Recording,
+    Role,
+    Story,
+    User,
+)
 from voicebox.services import policy
 from voicebox.services.accounts.tokens import Principal
 from voicebox.services.blobs import BlobStream
+from voicebox.services.library import story_details
 from voicebox.services.library.story_details import NO_DETAILS, STORY_FIELDS, StoryDetails
-from voicebox.services.library.story_details import check as check_story
-from voicebox.services.messaging import uploads
+from voicebox.services.messaging import recordings
 
 GUARDIANS = "guardians"
 LATEST_DELIVERY = timedelta(days=366)
@@ -58,7 +68,7 @@ class MessageView:
     played_at: datetime | None
 
 
-# What a MessageView reads of a message.
+# What a MessageView reads of a message, its recording and its story (see ``with_audio``).
 VIEW_COLUMNS = (
     Message.id,
     Message.kind,
@@ -67,11 +77,11 @@ VIEW_COLUMNS = (
     Message.direction,
     Message.sender_user_id,
     Message.status,
-    Message.failure_reason,
-    Message.failure_detail,
-    Message.duration_ms,
-    Message.waveform,
-    Message.renditions,
+    Recording.failure_reason,
+    Recording.failure_detail,
+    Recording.duration_ms,
+    Recording.waveform,
+    Recording.renditions,
     Message.created_at,
     Message.deliver_at,
     Message.delivered_at,
@@ -80,8 +90,15 @@ VIEW_COLUMNS = (
     Message.queued,
     Message.org_id,
     Message.source_id,
-    *(getattr(Message, name) for name in STORY_FIELDS),
+    *(getattr(Story, name) for name in STORY_FIELDS),
 )
+
+
+def with_audio(query: Select) -> Select:
+    """``query`` of messages, joined to what VIEW_COLUMNS reads of their recording and story."""
+    return query.join(Recording, Recording.id == Message.recording_id).outerjoin(
+        Story, Story.id == Message.story_id
+    )
 
 
 @dataclass(frozen=True)
@@ -116,7 +133,7 @@ def _idempotency_hash(principal: Principal, key: str) -> str:
 def message_view(
     message: Any, child: Party, sender_user: Party | None, position_ms: int | None
 ) -> MessageView:
-    """The caller's view of ``message`` (a Message or a VIEW_COLUMNS row) of ``child``'s family;
+    """The caller's view of ``message`` (a row of VIEW_COLUMNS) of ``child``'s family;
     a library story's ``child`` is its organisation, and so is a copy's sender."""
     if message.direction in (Direction.TO_CHILD, Direction.LIBRARY):
         sender, recipient = sender_user or Party("", ""), child
@@ -132,10 +149,10 @@ def message_view(
         sender=sender,
         recipient=recipient,
         status=message.status,
-        failure=shown_failure(message),
+        failure=recordings.shown_failure(message),
         duration_ms=message.duration_ms,
         waveform=message.waveform,
-        renditions=shown_renditions(message),
+        renditions=recordings.shown_renditions(message),
         position_ms=position_ms,
         created_at=message.created_at,
         deliver_at=message.deliver_at,
@@ -148,19 +165,6 @@ def _my_delivery(principal: Principal, message_id: str) -> Delivery | None:
     return db.session.scalar(
         select(Delivery).where(Delivery.message_id == message_id, Mailbox.of(principal).holds)
     )
-
-
-def shown_failure(recording: Any) -> dict[str, str] | None:
-    """Why a recording (a Message, or a row with its failure columns) failed, as callers see
-    it; None if it did not."""
-    if recording.failure_reason is None:
-        return None
-    return {"reason": recording.failure_reason, "detail": recording.failure_detail or ""}
-
-
-def shown_renditions(recording: Any) -> list[dict[str, Any]]:
-    """A recording's renditions as callers see them: never where they are stored."""
-    return [{k: r[k] for k in ("format", "bitrate", "bytes")} for r in recording.renditions or []]
 
 
 def message_view_for(principal: Principal, message: Message) -> MessageView:
@@ -178,7 +182,8 @@ def message_view_for(principal: Principal, message: Message) -> MessageView:
     else:
         sender = None
     mine = _my_delivery(principal, message.id)
-    return message_view(message, recipient, sender, mine.position_ms if mine else None)
+    row = db.session.execute(with_audio(select(*VIEW_COLUMNS)).where(Message.id == message.id)).one()
+    return message_view(row, recipient, sender, mine.position_ms if mine else None)
 
 
 def _recipient(principal: Principal, to: str) -> tuple[str, Direction]:
@@ -224,69 +229,52 @@ def send(
         existing = db.session.scalar(select(Message).where(Message.idempotency_key == key_hash))
         if existing is not None:
             return message_view_for(principal, existing)
-    check_story(story, kind, {"child_id": child_id})
-    message = new_recording(principal, child_id, direction, kind, audio, upload_id)
+    story_details.check(story, kind, {"child_id": child_id})
+    message = new_message(principal, child_id, direction, kind, audio, upload_id, story)
     message.title, message.deliver_at, message.idempotency_key = title, deliver_at, key_hash
     message.urgent, message.queued = urgent, queue
-    story.apply(message)
-    db.session.add(message)
     try:
         db.session.flush()
     except IntegrityError:
         # Another request with the same Idempotency-Key won the race: answer with its message.
+        original_key = db.session.get_one(Recording, message.recording_id).original_key
         db.session.rollback()
         if upload_id is None:
-            current_blob_store().delete(message.original_key)
+            current_blob_store().delete(original_key)
         existing = db.session.scalar(select(Message).where(Message.idempotency_key == key_hash))
         if existing is None:
             raise
         return message_view_for(principal, existing)
-    jobs.enqueue(jobs.TRANSCODE, message.id)
     db.session.commit()
     return message_view_for(principal, message)
 
 
-def new_recording(
+def new_message(
     principal: Principal,
     child_id: str | None,
     direction: Direction,
     kind: str,
     audio: BinaryIO | None,
     upload_id: str | None,
+    story: StoryDetails = NO_DETAILS,
 ) -> Message:
-    """A message waiting for its transcode, its original stored (or taken from a finished upload):
-    a family message, a library story or a help thread's recording."""
+    """A family message or a library story waiting for its recording's transcode, in the
+    caller's transaction (``story_details.check`` the story first)."""
+    settings = current_settings()
+    max_seconds = settings.max_story_seconds if kind == Kind.STORY else settings.max_message_seconds
+    recording = recordings.take(principal, audio, upload_id, max_seconds)
     message = Message(
-        id=new_id(),
         kind=kind,
         child_id=child_id,
         direction=direction,
         sender_user_id=principal.user.id if principal.device is None else None,  # type: ignore[union-attr]
         sender_device_id=principal.device.id if principal.device else None,
         status=MessageStatus.PROCESSING,
-        attempts=0,
-        lease_expires_at=utcnow() + jobs.TRANSCODE_QUEUE_GRACE,
+        recording_id=recording.id,
+        story_id=story_details.new_story(story).id if kind == Kind.STORY else None,
     )
-    if upload_id is not None:
-        message.original_key, message.original_bytes = uploads.take_completed(principal, upload_id)
-    elif audio is not None:
-        message.original_key, message.original_bytes = _store_original(message.id, audio)
-    else:
-        raise Invalid("Attach the recording as 'audio', or give an 'upload_id'.", {"audio": ["Required."]})
+    db.session.add(message)
     return message
-
-
-def _store_original(message_id: str, audio: BinaryIO) -> tuple[str, int]:
-    audio.seek(0, 2)
-    size = audio.tell()
-    audio.seek(0)
-    if size == 0:
-        raise Invalid("The recording is empty.", {"audio": ["Empty file."]})
-    if size > current_settings().max_upload_bytes:
-        raise TooLarge(f"Recordings are limited to {current_settings().max_upload_bytes} bytes.")
-    key = f"messages/{message_id}/original"
-    current_blob_store().put(key, audio)
-    return key, size
 
 
 def get(principal: Principal, message_id: str) -> MessageView:
@@ -313,34 +301,19 @@ def delete(principal: Principal, message_id: str) -> None:
         message.status = MessageStatus.CANCELLED
         db.session.commit()
         return
-    jobs.delete_blobs(blob_keys(message))
     db.session.delete(message)
+    if message.source_id is None:
+        # Its recording and story are its own (a library story's copies go with it).
+        recordings.remove([message.recording_id])
+        if message.story_id is not None:
+            story_details.forget(message.story_id)
     db.session.commit()
-
-
-def blob_keys(message: Message) -> list[str]:
-    """The blobs that go with the message; a library story's copy shares its story's."""
-    if message.source_id is not None:
-        return []
-    return [message.original_key, *(r["key"] for r in message.renditions or [])]
 
 
 def open_message_audio(principal: Principal, message_id: str, format_: str) -> str | BlobStream:
     """A short-lived URL to send the client to, or, from a store that has none, the bytes."""
-    return open_audio(policy.message_for(principal, db.session.get(Message, message_id)), format_)
-
-
-def open_audio(message: Message, format_: str) -> str | BlobStream:
-    """The audio of a message the caller may hear, in one format (see ``open_message_audio``)."""
-    rendition = next((r for r in message.renditions or [] if r["format"] == format_), None)
-    if rendition is None:
-        raise NotFound("This recording has no audio in that format yet.")
-    store = current_blob_store()
-    ttl = current_settings().audio_link_ttl_seconds
-    if store.redirects:
-        return store.presigned_url(rendition["key"], ttl)
-    key = rendition["key"]
-    return BlobStream(store.stat(key), lambda start, stop: store.open_range(key, start, stop), ttl)
+    message = policy.message_for(principal, db.session.get(Message, message_id))
+    return recordings.open_audio(message.recording_id, format_)
 
 
 def record_play(principal: Principal, message_id: str, position_ms: int, completed: bool) -> None:
@@ -349,7 +322,7 @@ def record_play(principal: Principal, message_id: str, position_ms: int, complet
     mine = _my_delivery(principal, message.id)
     if mine is None or mine.delivered_at is None:
         raise NotFound("No such message in your inbox.")
-    if position_ms > (message.duration_ms or 0):
+    if position_ms > (db.session.get_one(Recording, message.recording_id).duration_ms or 0):
         raise Invalid("That position is past the end.", {"position_ms": ["Past the end of the recording."]})
     mine.position_ms = position_ms
     if completed:

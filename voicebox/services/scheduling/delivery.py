@@ -55,9 +55,7 @@ def prepare(message: Message) -> None:
     if message.queued:
         message.status = MessageStatus.SCHEDULED
         return
-    if message.direction == Direction.HELP_THREAD:
-        rows = []  # heard inside its help request's thread, never through an inbox
-    elif message.direction == Direction.TO_CHILD:
+    if message.direction == Direction.TO_CHILD:
         child = db.session.get_one(Child, message.child_id)
         rows = [
             Delivery(message_id=message.id, child_id=child.id, due_at=due_for_child(message, child, asked))
@@ -115,35 +113,19 @@ def give(
 
 
 def _copy_of(story: Message, child: Child) -> Message:
-    """The child's own copy of a library story: its audio and description, from the
-    organisation rather than a person, so no curator's outbox ever lists a child."""
-    columns = {
-        name: getattr(story, name)
-        for name in (
-            "kind",
-            "title",
-            "original_key",
-            "original_bytes",
-            "duration_ms",
-            "waveform",
-            "renditions",
-            "cover_text",
-            "category",
-            "language",
-            "age_min",
-            "age_max",
-            "series_id",
-            "episode",
-            "org_id",
-        )
-    }
+    """The child's own copy of a library story: it shares the story's recording and
+    description, and comes from the organisation rather than a person, so no curator's outbox
+    ever lists a child."""
     copy = Message(
-        **columns,
+        kind=story.kind,
+        title=story.title,
+        org_id=story.org_id,
+        recording_id=story.recording_id,
+        story_id=story.story_id,
         source_id=story.id,
         child_id=child.id,
         direction=Direction.TO_CHILD,
         status=MessageStatus.SCHEDULED,
-        attempts=0,
     )
     db.session.add(copy)
     try:

@@ -29,6 +29,7 @@ from voicebox.models import (
     Schedule,
     Series,
     Source,
+    Story,
 )
 from voicebox.services import policy
 from voicebox.services.accounts.tokens import Principal
@@ -245,8 +246,9 @@ def next_item(schedule: Schedule, child: Child) -> Message | None:
         # Episode by episode: one still being transcoded holds back those after it.
         query = (
             select(Message)
+            .join(Story, Story.id == Message.story_id)
             .where(
-                Message.series_id == schedule.series_id,
+                Story.series_id == schedule.series_id,
                 Message.source_id.is_(None),
                 Message.status != MessageStatus.FAILED,
                 or_(
@@ -258,7 +260,7 @@ def next_item(schedule: Schedule, child: Child) -> Message | None:
                     and_(Message.direction == Direction.TO_CHILD, ~delivered_here),
                 ),
             )
-            .order_by(Message.episode)
+            .order_by(Story.episode)
         )
     item = db.session.scalar(query.limit(1))
     if item is None or item.status == MessageStatus.PROCESSING:
