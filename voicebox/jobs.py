@@ -4,9 +4,12 @@ live streams woken, blobs deleted.
 Services call ``enqueue``, ``wake`` and ``delete_blobs`` while they change rows; the effects
 happen after the commit, so a worker never looks for a row that is not there yet, a stream
 never wakes to a change it cannot see, a blob goes only once no row names it, and a rollback
-does nothing. A send that fails (broker down) is logged and left to the sweepers: the row
-state is the truth; a blob that fails to go is logged and stays, an orphan that costs space.
-Tasks are named here, so ``voicebox`` never imports ``workers``.
+does nothing. The one effect of a rollback: a blob written for rows that never commit
+(``stored``) is deleted. A savepoint rolled back takes back what was asked inside it.
+
+A send that fails (broker down) is logged and left to the sweepers: the row state is the
+truth; a blob that fails to go is logged and stays, an orphan that costs space. Tasks are
+named here, so ``voicebox`` never imports ``workers``.
 """
 
 from __future__ import annotations
@@ -54,8 +57,12 @@ TASK_NAMES = frozenset(
     }
 )
 _PENDING = "voicebox.jobs"
-# Not a task: the blobs named by rows the transaction deleted.
+# How many jobs were pending when each open savepoint began.
+_SAVEPOINTS = "voicebox.jobs.savepoints"
+# Not tasks: the blobs named by rows the transaction deleted, and the blobs written for rows
+# it adds (deleted only if those never commit).
 _DELETE_BLOBS = "voicebox.jobs.delete_blobs"
+_STORED = "voicebox.jobs.stored"
 
 
 def enqueue(name: str, *args: str) -> None:
@@ -78,6 +85,12 @@ def delete_blobs(keys: Iterable[str]) -> None:
     _pending().append((_DELETE_BLOBS, tuple(keys)))
 
 
+def stored(key: str) -> None:
+    """The blob ``key`` was just written for rows of the current transaction: delete it if
+    they never commit (the transaction, or the savepoint it was written in, rolls back)."""
+    _pending().append((_STORED, (key,)))
+
+
 def _pending() -> list[tuple[str | None, tuple[str, ...]]]:
     session = db.session()
     if not session.in_transaction():
@@ -87,12 +100,17 @@ def _pending() -> list[tuple[str | None, tuple[str, ...]]]:
 
 
 def _send_pending(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint was released: what it asked for waits for the outer commit
     pending = session.info.pop(_PENDING, [])
+    session.info.pop(_SAVEPOINTS, None)
     if not pending:
         return
     celery_app = current_celery()
     bus = current_event_bus()
     for name, args in pending:
+        if name == _STORED:
+            continue
         if name == _DELETE_BLOBS:
             _delete(args)
             continue
@@ -114,14 +132,33 @@ def _delete(keys: tuple[str, ...]) -> None:
             log.warning("could not delete blob %s; it stays, unreferenced", key, exc_info=True)
 
 
+def _mark_savepoint(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.nested:
+        marks = session.info.setdefault(_SAVEPOINTS, {})
+        marks[transaction] = len(session.info.get(_PENDING, []))
+
+
 def _drop_pending(session: Session, previous_transaction: SessionTransaction) -> None:
-    # Rolling back a savepoint keeps the outer transaction and what it enqueued.
+    """Forget what the rolled-back transaction asked for; a savepoint's, only what was asked
+    since it began (the outer transaction keeps the rest)."""
     if previous_transaction.parent is None:
-        session.info.pop(_PENDING, None)
+        dropped = session.info.pop(_PENDING, [])
+        session.info.pop(_SAVEPOINTS, None)
+    else:
+        mark = session.info.get(_SAVEPOINTS, {}).pop(previous_transaction, None)
+        if mark is None:
+            return
+        pending = session.info.get(_PENDING, [])
+        dropped = pending[mark:]
+        del pending[mark:]
+    written = tuple(key for name, keys in dropped if name == _STORED for key in keys)
+    if written:
+        _delete(written)
 
 
 def init_app() -> None:
     """Hook the session class once; every app shares Flask-SQLAlchemy's session class."""
     if not event.contains(db.session, "after_commit", _send_pending):
         event.listen(db.session, "after_commit", _send_pending)
+        event.listen(db.session, "after_transaction_create", _mark_savepoint)
         event.listen(db.session, "after_soft_rollback", _drop_pending)
