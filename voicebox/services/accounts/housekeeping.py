@@ -9,12 +9,14 @@ from sqlalchemy import delete, or_
 from voicebox.clock import utcnow
 from voicebox.extensions import db
 from voicebox.models import AuthToken, GuardianInvite, PairingCode
+from voicebox.services.work import use_case
 
 # Revoked and expired tokens are kept a while so a support request about "why was I logged
 # out" can still be answered, then removed.
 TOKEN_GRACE = timedelta(days=7)
 
 
+@use_case
 def purge_expired_credentials() -> dict[str, int]:
     """Delete what can no longer authenticate anyone; running it twice deletes nothing more."""
     now = utcnow()
@@ -31,5 +33,4 @@ def purge_expired_credentials() -> dict[str, int]:
             delete(GuardianInvite).where(GuardianInvite.expires_at < now, GuardianInvite.used_at.is_(None))
         ).rowcount,
     }
-    db.session.commit()
     return removed

@@ -15,6 +15,7 @@ from voicebox.clock import utcnow
 from voicebox.extensions import current_settings, db
 from voicebox.models import AuthToken, Child, Device, User
 from voicebox.services import reads
+from voicebox.services.work import end_read, use_case
 
 
 @dataclass(frozen=True)
@@ -105,13 +106,13 @@ def _lookup(params: dict) -> Row | None:
         return reader.execute(_RESOLVE, params).first()
 
 
+@use_case
 def revoke(token_id: str) -> None:
     db.session.execute(
         update(AuthToken)
         .where(AuthToken.id == token_id, AuthToken.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
-    db.session.commit()
 
 
 def detach(principal: Principal) -> None:
@@ -121,4 +122,4 @@ def detach(principal: Principal) -> None:
     connection goes back to the pool instead of idling in a transaction meanwhile.
     """
     db.session.expunge_all()
-    db.session.rollback()
+    end_read()

@@ -17,6 +17,7 @@ from voicebox.extensions import db
 from voicebox.models import Role, User, UserStatus
 from voicebox.services.accounts import tokens
 from voicebox.services.accounts.tokens import Principal
+from voicebox.services.work import use_case
 
 _hasher = PasswordHasher()
 _PHONE = re.compile(r"^\+[1-9][0-9]{6,14}$")
@@ -76,24 +77,25 @@ def _create_user(phone: str, password: str, display_name: str, role: Role) -> Us
     )
     db.session.add(user)
     try:
-        db.session.flush()
+        with db.session.begin_nested():
+            db.session.flush()
     except IntegrityError:
-        db.session.rollback()
         raise Conflict(
             "An account with this phone number already exists.", {"phone": ["Already registered."]}
         ) from None
     return user
 
 
+@use_case
 def register(phone: str, password: str, display_name: str, role: str) -> Session:
     if role not in SELF_SERVICE_ROLES:
         raise Invalid("Choose parent or volunteer.", {"role": ["Must be parent or volunteer."]})
     user = _create_user(phone, password, display_name, Role(role))
     token = tokens.issue(user=user)
-    db.session.commit()
     return Session(token, user)
 
 
+@use_case
 def login(phone: str, password: str) -> Session:
     try:
         normalised = normalise_phone(phone)
@@ -109,25 +111,23 @@ def login(phone: str, password: str) -> Session:
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     token = tokens.issue(user=user)
-    db.session.commit()
     return Session(token, user)
 
 
+@use_case
 def create_staff(phone: str, password: str, display_name: str, role: Role) -> User:
     """Admins and supervisors are made by an operator, never through self-service sign-up."""
     if role not in STAFF_ROLES:
         raise Invalid("Staff are admins or supervisors.", {"role": ["Must be admin or supervisor."]})
-    user = _create_user(phone, password, display_name, role)
-    db.session.commit()
-    return user
+    return _create_user(phone, password, display_name, role)
 
 
+@use_case
 def approve_volunteer(user_id: str) -> User:
     user = db.session.get(User, user_id)
     if user is None or user.role != Role.VOLUNTEER:
         raise NotFound("No such volunteer.")
     user.status = UserStatus.APPROVED
-    db.session.commit()
     return user
 
 

@@ -17,6 +17,7 @@ from voicebox.services import policy
 from voicebox.services.accounts.tokens import Principal, hash_secret, readable_code
 from voicebox.services.scheduling import schedules
 from voicebox.services.scheduling.local_times import parse_hhmm
+from voicebox.services.work import use_case
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 
@@ -72,6 +73,7 @@ def _record_consent(child_id: str, guardian_id: str) -> None:
     )
 
 
+@use_case
 def create_child(
     principal: Principal,
     display_name: str,
@@ -97,7 +99,6 @@ def create_child(
     db.session.flush()
     db.session.add(Guardianship(child_id=child.id, user_id=principal.user.id, relation=Relation.PARENT))  # type: ignore[union-attr]
     _record_consent(child.id, principal.user.id)  # type: ignore[union-attr]
-    db.session.commit()
     return child
 
 
@@ -109,6 +110,7 @@ def default_quiet_hours() -> tuple[int | None, int | None]:
     return parse_hhmm(start), parse_hhmm(end)
 
 
+@use_case
 def update_child(
     principal: Principal,
     child_id: str,
@@ -133,7 +135,6 @@ def update_child(
             raise Invalid(
                 "Quiet hours are two HH:MM times.", {"quiet_hours": ["Use HH:MM, e.g. 21:30."]}
             ) from None
-    db.session.commit()
     return child
 
 
@@ -165,6 +166,7 @@ def list_guardians(principal: Principal, child_id: str) -> list[GuardianView]:
     return [GuardianView(user.id, user.display_name, relation) for user, relation in rows]
 
 
+@use_case
 def invite_guardian(principal: Principal, child_id: str, relation: str) -> Invite:
     child = policy.guarded_child(principal, child_id)
     code = readable_code(INVITE_LENGTH)
@@ -178,10 +180,10 @@ def invite_guardian(principal: Principal, child_id: str, relation: str) -> Invit
             expires_at=expires_at,
         )
     )
-    db.session.commit()
     return Invite(code, expires_at)
 
 
+@use_case
 def accept_invite(principal: Principal, code: str, guardian_consent: bool) -> Child:
     policy.require_role(principal, Role.PARENT)
     _check_consent(guardian_consent)
@@ -206,9 +208,7 @@ def accept_invite(principal: Principal, code: str, guardian_consent: bool) -> Ch
         .values(used_at=now, used_by=user_id)
     ).rowcount
     if claimed != 1:
-        db.session.rollback()
         raise Gone("This invitation has expired or was already used; ask for a new one.")
     db.session.add(Guardianship(child_id=invite.child_id, user_id=user_id, relation=invite.relation))
     _record_consent(invite.child_id, user_id)
-    db.session.commit()
     return db.session.get_one(Child, invite.child_id)

@@ -16,6 +16,7 @@ from voicebox.models import AuthToken, Child, Device, PairingCode
 from voicebox.services import policy
 from voicebox.services.accounts import tokens
 from voicebox.services.accounts.tokens import Principal
+from voicebox.services.work import use_case
 
 CODE_ATTEMPTS = 5
 
@@ -27,6 +28,7 @@ class Pairing:
     device: Device
 
 
+@use_case
 def issue_pairing_code(principal: Principal, child_id: str) -> PairingCode:
     """A fresh code for the child; any earlier unused code of theirs stops working."""
     child = policy.guarded_child(principal, child_id)
@@ -54,11 +56,11 @@ def issue_pairing_code(principal: Principal, child_id: str) -> PairingCode:
                 db.session.add(pairing)
         except IntegrityError:
             continue  # the code is live for another child: draw again
-        db.session.commit()
         return pairing
     raise RuntimeError("no free pairing code after several draws")
 
 
+@use_case
 def pair(code: str, device_name: str) -> Pairing:
     pairing = db.session.scalar(select(PairingCode).where(PairingCode.code == code))
     if pairing is None:
@@ -71,13 +73,11 @@ def pair(code: str, device_name: str) -> Pairing:
         .values(used_at=now)
     ).rowcount
     if used != 1:
-        db.session.rollback()
         raise Gone("This pairing code has expired or was already used; ask for a new one.")
     device = Device(child_id=pairing.child_id, name=device_name)
     db.session.add(device)
     db.session.flush()
     token = tokens.issue(device=device)
-    db.session.commit()
     return Pairing(token, db.session.get_one(Child, pairing.child_id), device)
 
 
@@ -92,6 +92,7 @@ def list_devices(principal: Principal, child_id: str) -> list[Device]:
     )
 
 
+@use_case
 def revoke_device(principal: Principal, child_id: str, device_id: str) -> None:
     """Unpair the device; its token stops working with the very next request."""
     child = policy.guarded_child(principal, child_id)
@@ -107,4 +108,3 @@ def revoke_device(principal: Principal, child_id: str, device_id: str) -> None:
         .where(AuthToken.device_id == device.id, AuthToken.revoked_at.is_(None))
         .values(revoked_at=now)
     )
-    db.session.commit()

@@ -23,9 +23,10 @@ from voicebox.clock import age, utcnow
 from voicebox.errors import Forbidden
 from voicebox.extensions import current_prompts, current_settings, db
 from voicebox.models import Child, ChildGroup, Curatorship, GroupMember, Guardianship, Role
-from voicebox.notify import Notifier
+from voicebox.notify import Notifier, NotifyFailed
 from voicebox.services import paging, policy
 from voicebox.services.accounts.tokens import Principal
+from voicebox.services.work import unit
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +111,6 @@ def quiet_children(
         for (child,) in rows
     ]
     next_cursor = paging.encode_cursor(last.Child.quiet_since, last.Child.id) if last else None
-    db.session.rollback()
     return paging.Page(items, next_cursor)
 
 
@@ -120,6 +120,17 @@ def nudge(notifier: Notifier) -> int:
     A child is marked nudged only once every guardian was told; when the notifier fails, what
     was done is kept and the error raised, so the task retries the rest.
     """
+    with unit(alone=True):
+        nudged, failed = _nudge_batch(notifier)
+    if nudged:
+        log.info("nudged the guardians of %d quiet children", nudged)
+    if failed is not None:
+        raise failed
+    return nudged
+
+
+def _nudge_batch(notifier: Notifier) -> tuple[int, NotifyFailed | None]:
+    """How many children of one batch were nudged, and why the rest were not."""
     cutoff = _quiet_cutoff()
     days = current_settings().quiet_days
     prompts = current_prompts()
@@ -134,13 +145,11 @@ def nudge(notifier: Notifier) -> int:
     )
     now = utcnow()
     nudged = 0
-    try:
-        for child in children:
-            quiet_days = (now - child.quiet_since).days
-            prompt = prompts.pick(age(child.birth_year, child.timezone), quiet_days // days)
-            guardians = db.session.scalars(
-                select(Guardianship.user_id).where(Guardianship.child_id == child.id)
-            )
+    for child in children:
+        quiet_days = (now - child.quiet_since).days
+        prompt = prompts.pick(age(child.birth_year, child.timezone), quiet_days // days)
+        guardians = db.session.scalars(select(Guardianship.user_id).where(Guardianship.child_id == child.id))
+        try:
             for user_id in guardians:
                 notifier.notify(
                     {
@@ -152,10 +161,8 @@ def nudge(notifier: Notifier) -> int:
                         "recipient": {"user_id": user_id},
                     }
                 )
-            child.nudged_at = now
-            nudged += 1
-    finally:
-        db.session.commit()
-        if nudged:
-            log.info("nudged the guardians of %d quiet children", nudged)
-    return nudged
+        except NotifyFailed as failed:
+            return nudged, failed
+        child.nudged_at = now
+        nudged += 1
+    return nudged, None

@@ -37,8 +37,10 @@ from voicebox.services import policy
 from voicebox.services.accounts.tokens import Principal
 from voicebox.services.helpdesk import audit, queue_events
 from voicebox.services.helpdesk.threads import HelpRequestView, locked, thread_view
+from voicebox.services.work import use_case
 
 
+@use_case
 def claim(principal: Principal) -> HelpRequestView | None:
     """Take the most urgent waiting request, or None when none waits."""
     policy.require_helper(principal)
@@ -47,11 +49,8 @@ def claim(principal: Principal) -> HelpRequestView | None:
     else:
         claimed = _claim_step_by_step(principal)
     if claimed is None:
-        db.session.commit()
         return None
-    answer = thread_view(principal, claimed)
-    db.session.commit()
-    return answer
+    return thread_view(principal, claimed)
 
 
 def _presence() -> Select:
@@ -190,17 +189,17 @@ def _held_by_caller(principal: Principal, request_id: str) -> HelpRequest:
     return request
 
 
+@use_case
 def release(principal: Principal, request_id: str) -> HelpRequestView:
     """The holder hands the request back to the queue."""
     request = _held_by_caller(principal, request_id)
     requeue(request, utcnow())
     audit.record(principal, "release", request.id)
     queue_events.record(request, HelpEventKind.RELEASED)
-    answer = thread_view(principal, request)
-    db.session.commit()
-    return answer
+    return thread_view(principal, request)
 
 
+@use_case
 def escalate(principal: Principal, request_id: str, reason: str) -> HelpRequestView:
     """The holder hands the request to the supervisors, saying why."""
     request = _held_by_caller(principal, request_id)
@@ -211,11 +210,10 @@ def escalate(principal: Principal, request_id: str, reason: str) -> HelpRequestV
     requeue(request, now)
     audit.record(principal, "escalate", request.id)
     queue_events.record(request, HelpEventKind.ESCALATED, push=True)
-    answer = thread_view(principal, request)
-    db.session.commit()
-    return answer
+    return thread_view(principal, request)
 
 
+@use_case
 def resolve(principal: Principal, request_id: str, outcome: str, note: str | None) -> HelpRequestView:
     """Close the request with its outcome: its holder, or a supervisor or admin at any time."""
     request = locked(principal, request_id)
@@ -233,6 +231,4 @@ def resolve(principal: Principal, request_id: str, outcome: str, note: str | Non
     request.outcome_note = note
     audit.record(principal, "resolve", request.id)
     queue_events.record(request, HelpEventKind.RESOLVED)
-    answer = thread_view(principal, request)
-    db.session.commit()
-    return answer
+    return thread_view(principal, request)

@@ -60,7 +60,6 @@ def queue_health(principal: Principal) -> QueueHealth:
         .outerjoin(held_now, held_now.c.held_by == Volunteer.user_id)
         .where(Volunteer.available.is_(True))
     ).one()
-    db.session.rollback()
     return QueueHealth(
         waiting=waiting,
         oldest_wait_seconds=max((row["oldest_wait_seconds"] for row in waiting), default=None),

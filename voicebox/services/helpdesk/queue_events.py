@@ -28,6 +28,7 @@ from voicebox.extensions import current_event_bus, current_settings, db
 from voicebox.models import HelpEvent, HelpEventKind, HelpRequest
 from voicebox.services import policy
 from voicebox.services.accounts.tokens import Principal
+from voicebox.services.work import end_read
 
 TOPIC = "helpdesk"
 GAP_GRACE = timedelta(seconds=5)
@@ -76,7 +77,7 @@ def helper_stream(principal: Principal, last_event_id: str | None) -> Iterator[E
     user_id = principal.user.id  # type: ignore[union-attr]
     bus = current_event_bus()
     subscription = bus.subscribe(TOPIC)
-    db.session.rollback()
+    end_read()
     deadline = time.monotonic() + current_settings().event_stream_seconds
     return _events(user_id, cursor, subscription, bus.poll_seconds, deadline)
 
@@ -106,7 +107,7 @@ def _events(
                     sent.add(event.id)
                 if fresh and _is_for(event, user_id):
                     yield str(cursor), _live(event, request)
-            db.session.rollback()
+            end_read()
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return

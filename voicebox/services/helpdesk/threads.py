@@ -31,6 +31,7 @@ from voicebox.services.blobs import BlobStream
 from voicebox.services.helpdesk import audit, queue_events, triage
 from voicebox.services.messaging import recordings
 from voicebox.services.messaging.messages import Party
+from voicebox.services.work import use_case
 
 # A child with this many requests open adds to one of them instead of opening another.
 MAX_OPEN_PER_CHILD = 3
@@ -186,6 +187,7 @@ def thread_view(principal: Principal, request: Any) -> HelpRequestView:
     )
 
 
+@use_case
 def ask(
     principal: Principal,
     *,
@@ -228,9 +230,7 @@ def ask(
     db.session.add(request)
     db.session.flush()
     queue_events.record(request, HelpEventKind.NEW)
-    answer = thread_view(principal, request)
-    db.session.commit()
-    return answer
+    return thread_view(principal, request)
 
 
 def locked(principal: Principal, request_id: str) -> HelpRequest:
@@ -239,12 +239,11 @@ def locked(principal: Principal, request_id: str) -> HelpRequest:
     return policy.help_request_for(principal, db.session.scalar(query))
 
 
+@use_case
 def get(principal: Principal, request_id: str) -> HelpRequestView:
     request = policy.help_request_for(principal, db.session.get(HelpRequest, request_id))
     audit.record(principal, "read", request.id)
-    answer = thread_view(principal, request)
-    db.session.commit()
-    return answer
+    return thread_view(principal, request)
 
 
 @dataclass(frozen=True)
@@ -286,6 +285,7 @@ def list_requests(
     return paging.Page(items, next_cursor)
 
 
+@use_case
 def reply(
     principal: Principal,
     request_id: str,
@@ -328,9 +328,7 @@ def reply(
     db.session.flush()
     helper = None if from_child else Party(principal.user.id, principal.user.display_name)  # type: ignore[union-attr]
     audio_view = _audio(recording, request.id, row.id)
-    answer = ReplyView(row.id, "child" if from_child else "helper", helper, text, audio_view, now)
-    db.session.commit()
-    return answer
+    return ReplyView(row.id, "child" if from_child else "helper", helper, text, audio_view, now)
 
 
 def _rescreen(request: HelpRequest, text: str | None) -> None:
@@ -348,6 +346,7 @@ def _rank_at(level: int, asked_at: datetime) -> datetime:
     return triage.rank_at(level, asked_at, timedelta(seconds=current_settings().help_aging_seconds))
 
 
+@use_case
 def open_thread_audio(
     principal: Principal, request_id: str, format_: str, reply_id: str | None = None
 ) -> str | BlobStream:
@@ -363,7 +362,6 @@ def open_thread_audio(
     if recording_id is None:
         raise NotFound("No such recording.")
     audit.record(principal, "listen", request.id)
-    db.session.commit()
     return recordings.open_audio(recording_id, format_)
 
 

@@ -29,6 +29,7 @@ from voicebox.models import (
 from voicebox.notify import Notifier
 from voicebox.services.helpdesk import claims, queue_events, triage
 from voicebox.services.messaging import recordings
+from voicebox.services.work import unit, use_case
 
 log = logging.getLogger(__name__)
 
@@ -41,13 +42,19 @@ FOR_SUPERVISORS = (HelpEventKind.URGENT_WAITING, HelpEventKind.ESCALATED)
 
 
 def sweep() -> dict[str, int]:
+    """One batch of each clock, each committed on its own."""
     now = utcnow()
-    return {
-        "leases_expired": _expire_leases(now),
-        "urgent_alerted": _alert_urgent(now),
-        "escalated": _escalate_unclaimed(now),
-        "pushes_resent": _resend_lost_pushes(now),
+    steps = {
+        "leases_expired": _expire_leases,
+        "urgent_alerted": _alert_urgent,
+        "escalated": _escalate_unclaimed,
+        "pushes_resent": _resend_lost_pushes,
     }
+    counts: dict[str, int] = {}
+    for name, step in steps.items():
+        with unit(alone=True):
+            counts[name] = step(now)
+    return counts
 
 
 def _due(query: Any) -> list[HelpRequest]:
@@ -64,7 +71,6 @@ def _expire_leases(now: datetime) -> int:
         claims.requeue(request, now)
         queue_events.record(request, HelpEventKind.LEASE_EXPIRED, user_id=holder, push=True)
         queue_events.record(request, HelpEventKind.RELEASED)
-    db.session.commit()
     return len(expired)
 
 
@@ -82,7 +88,6 @@ def _alert_urgent(now: datetime) -> int:
     for request in waiting:
         request.urgent_alerted_at = now
         queue_events.record(request, HelpEventKind.URGENT_WAITING, push=True)
-    db.session.commit()
     return len(waiting)
 
 
@@ -100,7 +105,6 @@ def _escalate_unclaimed(now: datetime) -> int:
         request.escalated_at = now
         request.escalation_reason = f"Nobody took it for {limit // 60} minutes."
         queue_events.record(request, HelpEventKind.ESCALATED, push=True)
-    db.session.commit()
     return len(waiting)
 
 
@@ -114,7 +118,6 @@ def _resend_lost_pushes(now: datetime) -> int:
     )
     for event_id in lost:
         jobs.enqueue(jobs.PUSH_HELP_EVENT, str(event_id))
-    db.session.commit()
     return len(lost)
 
 
@@ -129,6 +132,7 @@ def _supervisors() -> list[str]:
     return available or list(db.session.scalars(query))
 
 
+@use_case
 def push(event_id: int, notifier: Notifier) -> bool:
     """Send one event to the people it concerns; False if it was sent already."""
     row = db.session.execute(
@@ -138,7 +142,6 @@ def push(event_id: int, notifier: Notifier) -> bool:
         .with_for_update(of=HelpEvent, skip_locked=True)
     ).first()
     if row is None or row.HelpEvent.pushed_at is not None or not row.HelpEvent.push:
-        db.session.rollback()
         return False
     event, request = row
     if event.kind in FOR_SUPERVISORS:
@@ -158,10 +161,10 @@ def push(event_id: int, notifier: Notifier) -> bool:
             }
         )
     event.pushed_at = utcnow()
-    db.session.commit()
     return True
 
 
+@use_case
 def purge_audio() -> int:
     """Delete the recordings of requests resolved longer ago than the retention; the count."""
     cutoff = utcnow() - timedelta(days=current_settings().help_audio_retention_days)
@@ -173,7 +176,6 @@ def purge_audio() -> int:
         )
     )
     if not requests:
-        db.session.rollback()
         return 0
     ids = [request.id for request in requests]
     thread = [
@@ -193,11 +195,11 @@ def purge_audio() -> int:
         execution_options={"synchronize_session": False},
     )
     recordings.remove(thread)
-    db.session.commit()
     log.info("purged the audio of %d resolved help requests (%d recordings)", len(requests), len(thread))
     return len(requests)
 
 
+@use_case
 def purge_events() -> int:
     """Delete queue events older than EVENT_RETENTION (the audit log keeps who did what)."""
     deleted = db.session.execute(
@@ -208,5 +210,4 @@ def purge_events() -> int:
         )
         .execution_options(synchronize_session=False)
     ).rowcount
-    db.session.commit()
     return deleted

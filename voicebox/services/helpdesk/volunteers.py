@@ -14,6 +14,7 @@ from voicebox.services import policy
 from voicebox.services.accounts.tokens import Principal
 from voicebox.services.helpdesk import audit, claims, queue_events
 from voicebox.services.helpdesk.threads import Summary
+from voicebox.services.work import use_case
 
 MAX_CAPACITY = 10
 
@@ -49,14 +50,13 @@ def _presence(row: Volunteer) -> Presence:
     return Presence(row.available, row.capacity, [Summary.of(request) for request in held])
 
 
+@use_case
 def presence(principal: Principal) -> Presence:
     policy.require_helper(principal)
-    row = _row(principal.user.id)  # type: ignore[union-attr]
-    answer = _presence(row)
-    db.session.commit()
-    return answer
+    return _presence(_row(principal.user.id))  # type: ignore[union-attr]
 
 
+@use_case
 def set_presence(principal: Principal, available: bool | None, capacity: int | None) -> Presence:
     """Going away hands back every request the helper holds, so no child waits on them."""
     policy.require_helper(principal)
@@ -68,9 +68,7 @@ def set_presence(principal: Principal, available: bool | None, capacity: int | N
         row.changed_at = utcnow()
         if not available:
             _release_all(principal)
-    answer = _presence(row)
-    db.session.commit()
-    return answer
+    return _presence(row)
 
 
 def _release_all(principal: Principal) -> None:

@@ -37,11 +37,13 @@ from voicebox.services.library.story_details import NO_DETAILS, StoryDetails
 from voicebox.services.library.story_details import check as check_story
 from voicebox.services.messaging import messages
 from voicebox.services.messaging.messages import MessageView, Party
+from voicebox.services.work import use_case
 
 JOIN_CODE_LENGTH = 8
 MAX_BOX_ITEMS = 200
 
 
+@use_case
 def create_org(principal: Principal, name: str) -> Organisation:
     policy.require_role(principal, Role.ADMIN)
     org = Organisation(name=name)
@@ -50,12 +52,11 @@ def create_org(principal: Principal, name: str) -> Organisation:
 
 
 def _add_unique(row: object, conflict: str) -> None:
-    """Add and commit ``row``; a unique constraint it breaks answers 409 with ``conflict``."""
-    db.session.add(row)
+    """Add ``row``; a unique constraint it breaks answers 409 with ``conflict``."""
     try:
-        db.session.commit()
+        with db.session.begin_nested():
+            db.session.add(row)
     except IntegrityError:
-        db.session.rollback()
         raise Conflict(conflict) from None
 
 
@@ -68,6 +69,7 @@ def list_orgs(principal: Principal) -> list[Organisation]:
     return list(db.session.scalars(query))
 
 
+@use_case
 def grant_curator(principal: Principal, org_id: str, user_id: str) -> User:
     """An admin makes an account (a parent, a volunteer) a curator of the organisation."""
     policy.require_role(principal, Role.ADMIN)
@@ -77,19 +79,19 @@ def grant_curator(principal: Principal, org_id: str, user_id: str) -> User:
         raise NotFound("No such user.")
     if db.session.get(Curatorship, (org.id, user.id)) is None:
         db.session.add(Curatorship(org_id=org.id, user_id=user.id, granted_by=principal.user.id))  # type: ignore[union-attr]
-        db.session.commit()
     return user
 
 
+@use_case
 def revoke_curator(principal: Principal, org_id: str, user_id: str) -> None:
     policy.require_role(principal, Role.ADMIN)
     org = policy.curated_org(principal, org_id)
     db.session.execute(
         delete(Curatorship).where(Curatorship.org_id == org.id, Curatorship.user_id == user_id)
     )
-    db.session.commit()
 
 
+@use_case
 def send_to_library(
     principal: Principal,
     org_id: str,
@@ -104,7 +106,6 @@ def send_to_library(
     check_story(story, Kind.STORY, {"org_id": org.id})
     message = messages.new_message(principal, None, Direction.LIBRARY, Kind.STORY, audio, upload_id, story)
     message.title, message.org_id = title, org.id
-    db.session.commit()
     return messages.message_view_for(principal, message)
 
 
@@ -119,11 +120,11 @@ def list_org_stories(principal: Principal, org_id: str, cursor: str | None, limi
     return paging.Page(items, paging.encode_cursor(last.created_at, last.id) if last else None)
 
 
+@use_case
 def create_group(principal: Principal, org_id: str, name: str, kind: str) -> ChildGroup:
     org = policy.curated_org(principal, org_id)
     group = ChildGroup(org_id=org.id, name=name, kind=kind, join_code=readable_code(JOIN_CODE_LENGTH))
     db.session.add(group)
-    db.session.commit()
     return group
 
 
@@ -134,6 +135,7 @@ def list_groups(principal: Principal, org_id: str) -> list[ChildGroup]:
     )
 
 
+@use_case
 def enrol(principal: Principal, child_id: str, join_code: str) -> ChildGroup:
     """A guardian puts their child in a group with its join code."""
     child = policy.guarded_child(principal, child_id)
@@ -142,7 +144,6 @@ def enrol(principal: Principal, child_id: str, join_code: str) -> ChildGroup:
         raise Invalid("No group has that code.", {"join_code": ["Unknown code."]})
     if db.session.get(GroupMember, (group.id, child.id)) is None:
         db.session.add(GroupMember(group_id=group.id, child_id=child.id))
-        db.session.commit()
     return group
 
 
@@ -158,12 +159,12 @@ def groups_of(principal: Principal, child_id: str) -> list[ChildGroup]:
     )
 
 
+@use_case
 def leave(principal: Principal, child_id: str, group_id: str) -> None:
     child = policy.guarded_child(principal, child_id)
     db.session.execute(
         delete(GroupMember).where(GroupMember.group_id == group_id, GroupMember.child_id == child.id)
     )
-    db.session.commit()
 
 
 def _library_stories(org: Organisation, story_ids: list[str]) -> list[str]:
@@ -187,6 +188,7 @@ def _library_stories(org: Organisation, story_ids: list[str]) -> list[str]:
     return story_ids
 
 
+@use_case
 def create_box(
     principal: Principal,
     org_id: str,
@@ -200,7 +202,6 @@ def create_box(
     db.session.add(box)
     db.session.flush()
     _fill(box, story_ids)
-    db.session.commit()
     return stories.box_view(None, box)
 
 
@@ -228,16 +229,17 @@ def list_boxes(principal: Principal, org_id: str) -> list[stories.BoxView]:
     return [stories.box_view(None, box) for box in boxes]
 
 
+@use_case
 def set_items(principal: Principal, box_id: str, items: list[str]) -> stories.BoxView:
     """Replace the box's stories and their order; children keep what they were given."""
     box = _box_for(principal, box_id)
     story_ids = _library_stories(db.session.get_one(Organisation, box.org_id), items)
     db.session.execute(delete(BoxItem).where(BoxItem.box_id == box.id))
     _fill(box, story_ids)
-    db.session.commit()
     return stories.box_view(None, box)
 
 
+@use_case
 def assign(principal: Principal, box_id: str, group_id: str | None, child_id: str | None) -> BoxAssignment:
     """Give the box to a group of the organisation, or to a child in one of its groups."""
     box = _box_for(principal, box_id)
@@ -261,12 +263,12 @@ def assign(principal: Principal, box_id: str, group_id: str | None, child_id: st
     return assignment
 
 
+@use_case
 def unassign(principal: Principal, box_id: str, assignment_id: str) -> None:
     box = _box_for(principal, box_id)
     db.session.execute(
         delete(BoxAssignment).where(BoxAssignment.id == assignment_id, BoxAssignment.box_id == box.id)
     )
-    db.session.commit()
 
 
 def assignments(principal: Principal, box_id: str) -> list[BoxAssignment]:

@@ -40,10 +40,12 @@ from voicebox.services.library.story_details import STORY_FIELDS, StoryDetails
 from voicebox.services.messaging import messages
 from voicebox.services.messaging.messages import MessageView
 from voicebox.services.scheduling import delivery
+from voicebox.services.work import use_case
 
 HEARD = (MessageStatus.DELIVERED, MessageStatus.PLAYED)
 
 
+@use_case
 def create_series(
     principal: Principal, title: str, child_id: str | None = None, org_id: str | None = None
 ) -> Series:
@@ -54,7 +56,6 @@ def create_series(
         policy.curated_org(principal, org_id)  # type: ignore[arg-type]
     series = Series(title=title, child_id=child_id, org_id=org_id, created_by=principal.user.id)  # type: ignore[union-attr]
     db.session.add(series)
-    db.session.commit()
     return series
 
 
@@ -294,6 +295,7 @@ def box_given_to(child_id: str, box_id: str) -> StoryBox:
     return box
 
 
+@use_case
 def take(principal: Principal, story_id: str) -> MessageView:
     """A child picks a library story: their copy arrives in their inbox now."""
     if principal.child is None:
@@ -308,5 +310,4 @@ def take(principal: Principal, story_id: str) -> MessageView:
     if story is None:
         raise NotFound("No such story.")
     copy = delivery.give(child, story, utcnow(), urgent=True)
-    db.session.commit()
     return messages.message_view_for(principal, copy)

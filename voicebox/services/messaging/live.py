@@ -11,11 +11,12 @@ import time
 from collections.abc import Iterator
 
 from voicebox.events import Subscription
-from voicebox.extensions import current_event_bus, current_settings, db
+from voicebox.extensions import current_event_bus, current_settings
 from voicebox.services import paging
 from voicebox.services.accounts.tokens import Principal
 from voicebox.services.messaging import mailboxes
 from voicebox.services.messaging.messages import Mailbox, MessageView
+from voicebox.services.work import end_read
 
 # An event, or None for "nothing yet" (the edge sends a keep-alive so proxies keep the line).
 Event = tuple[str, MessageView] | None
@@ -31,7 +32,7 @@ def inbox_stream(principal: Principal, last_event_id: str | None) -> Iterator[Ev
         cursor = mailboxes.newest_cursor(mailbox)
     bus = current_event_bus()
     subscription = bus.subscribe(mailbox.topic)
-    db.session.rollback()
+    end_read()
     deadline = time.monotonic() + current_settings().event_stream_seconds
     return _events(mailbox, cursor, subscription, bus.poll_seconds, deadline)
 
@@ -43,8 +44,7 @@ def _events(
         while True:
             for cursor, item in mailboxes.inbox_since(mailbox, cursor):  # noqa: B020 - advance it
                 yield cursor, item
-            # Between looks, hold no transaction (SQLite would keep an old snapshot) and no connection.
-            db.session.rollback()
+            end_read()
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return

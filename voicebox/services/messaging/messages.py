@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from voicebox.clock import utcnow
 from voicebox.errors import Conflict, Invalid, NotFound
-from voicebox.extensions import current_blob_store, current_settings, db
+from voicebox.extensions import current_settings, db
 from voicebox.models import (
     Child,
     Delivery,
@@ -32,6 +32,7 @@ from voicebox.services.blobs import BlobStream
 from voicebox.services.library import story_details
 from voicebox.services.library.story_details import NO_DETAILS, STORY_FIELDS, StoryDetails
 from voicebox.services.messaging import recordings
+from voicebox.services.work import use_case
 
 GUARDIANS = "guardians"
 LATEST_DELIVERY = timedelta(days=366)
@@ -200,6 +201,7 @@ def check_deliver_at(deliver_at: datetime | None) -> None:
         raise Invalid("Deliveries can be scheduled up to a year ahead.", {"deliver_at": ["Too far ahead."]})
 
 
+@use_case
 def send(
     principal: Principal,
     *,
@@ -230,22 +232,19 @@ def send(
         if existing is not None:
             return message_view_for(principal, existing)
     story_details.check(story, kind, {"child_id": child_id})
-    message = new_message(principal, child_id, direction, kind, audio, upload_id, story)
-    message.title, message.deliver_at, message.idempotency_key = title, deliver_at, key_hash
-    message.urgent, message.queued = urgent, queue
     try:
-        db.session.flush()
+        with db.session.begin_nested():
+            message = new_message(principal, child_id, direction, kind, audio, upload_id, story)
+            message.title, message.deliver_at, message.idempotency_key = title, deliver_at, key_hash
+            message.urgent, message.queued = urgent, queue
+            db.session.flush()
     except IntegrityError:
-        # Another request with the same Idempotency-Key won the race: answer with its message.
-        original_key = db.session.get_one(Recording, message.recording_id).original_key
-        db.session.rollback()
-        if upload_id is None:
-            current_blob_store().delete(original_key)
+        # Another request with the same Idempotency-Key won the race: answer with its message
+        # (the savepoint took back this one's recording, its upload and its transcode).
         existing = db.session.scalar(select(Message).where(Message.idempotency_key == key_hash))
         if existing is None:
             raise
         return message_view_for(principal, existing)
-    db.session.commit()
     return message_view_for(principal, message)
 
 
@@ -282,6 +281,7 @@ def get(principal: Principal, message_id: str) -> MessageView:
     return message_view_for(principal, message)
 
 
+@use_case
 def delete(principal: Principal, message_id: str) -> None:
     """The sender may take back a message until it is delivered; a guardian may delete any. A
     curator may withdraw a library story, and the children's copies go with it."""
@@ -299,7 +299,6 @@ def delete(principal: Principal, message_id: str) -> None:
         for row in db.session.scalars(select(Delivery).where(Delivery.message_id == message.id)):
             db.session.delete(row)
         message.status = MessageStatus.CANCELLED
-        db.session.commit()
         return
     db.session.delete(message)
     if message.source_id is None:
@@ -307,7 +306,6 @@ def delete(principal: Principal, message_id: str) -> None:
         recordings.remove([message.recording_id])
         if message.story_id is not None:
             story_details.forget(message.story_id)
-    db.session.commit()
 
 
 def open_message_audio(principal: Principal, message_id: str, format_: str) -> str | BlobStream:
@@ -316,6 +314,7 @@ def open_message_audio(principal: Principal, message_id: str, format_: str) -> s
     return recordings.open_audio(message.recording_id, format_)
 
 
+@use_case
 def record_play(principal: Principal, message_id: str, position_ms: int, completed: bool) -> None:
     """Remember where the recipient stopped; the first completed play marks the message played."""
     message = policy.message_for(principal, db.session.get(Message, message_id))
@@ -334,4 +333,3 @@ def record_play(principal: Principal, message_id: str, position_ms: int, complet
             .where(Message.id == message.id, Message.played_at.is_(None))
             .values(played_at=now, status=MessageStatus.PLAYED)
         )
-    db.session.commit()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from voicebox.clock import utcnow
 from voicebox.extensions import current_blob_store, current_settings, db
 from voicebox.models import Message, MessageStatus, Recording, RecordingStatus
 from voicebox.services.scheduling import delivery
+from voicebox.services.work import unit, use_case
 from voicebox.storage import StorageUnavailable
 
 log = logging.getLogger(__name__)
@@ -53,7 +55,16 @@ def _fail(recording_id: str, reason: media.Reason, detail: str) -> None:
         )
 
 
-def _start_attempt(recording_id: str) -> Recording | None:
+@dataclass(frozen=True)
+class _Work:
+    """What a claimed attempt needs of its recording, read before the claim commits."""
+
+    original_key: str
+    original_bytes: int
+    max_seconds: int
+
+
+def _start_attempt(recording_id: str) -> _Work | None:
     """Claim the recording for this run and count the attempt; None if there is nothing to do.
 
     The claim is one conditional update, so a duplicate of the task (the sweeper re-enqueued a
@@ -64,7 +75,6 @@ def _start_attempt(recording_id: str) -> Recording | None:
         return None
     if recording.attempts >= current_settings().media_max_attempts:
         _fail(recording_id, media.Reason.CORRUPT, _out_of_attempts(recording.attempts))
-        db.session.commit()
         return None
     now = utcnow()
     claimed = db.session.execute(
@@ -76,14 +86,14 @@ def _start_attempt(recording_id: str) -> Recording | None:
         )
         .values(attempts=Recording.attempts + 1, started_at=now, lease_expires_at=now + LEASE)
     ).rowcount
-    db.session.commit()
-    return db.session.get(Recording, recording_id) if claimed == 1 else None
+    if claimed != 1:
+        return None
+    return _Work(recording.original_key, recording.original_bytes, recording.max_seconds)
 
 
 def _give_back_attempt(recording_id: str) -> None:
     """A storage outage is not the recording's fault: end this run without using up an attempt,
     so the task's own retry can claim the recording again."""
-    db.session.rollback()
     db.session.execute(
         update(Recording)
         .where(
@@ -97,31 +107,35 @@ def _give_back_attempt(recording_id: str) -> None:
             lease_expires_at=utcnow() + jobs.TRANSCODE_QUEUE_GRACE,
         )
     )
-    db.session.commit()
 
 
 def transcode(recording_id: str) -> str:
-    """Process the recording if it still needs it; returns what happened (for the task's log)."""
-    recording = _start_attempt(recording_id)
-    if recording is None:
+    """Process the recording if it still needs it; returns what happened (for the task's log).
+
+    Each step commits on its own: the claim before minutes of decoding (which hold no
+    transaction open), then the outcome.
+    """
+    with unit(alone=True):
+        work = _start_attempt(recording_id)
+    if work is None:
         return "skipped"
-    if recording.original_bytes > current_settings().max_upload_bytes:
-        _fail(recording_id, media.Reason.TOO_LARGE, "The recording is larger than the limit.")
-        db.session.commit()
+    if work.original_bytes > current_settings().max_upload_bytes:
+        with unit(alone=True):
+            _fail(recording_id, media.Reason.TOO_LARGE, "The recording is larger than the limit.")
         return "failed"
-    original_key, max_seconds = recording.original_key, recording.max_seconds
-    db.session.rollback()  # hold no transaction open while decoding for minutes
     try:
         with tempfile.TemporaryDirectory(prefix="voicebox-media-") as scratch:
-            rendered, renditions = _render(recording_id, original_key, Path(scratch), max_seconds)
+            rendered, renditions = _render(recording_id, work.original_key, Path(scratch), work.max_seconds)
     except media.Rejected as rejected:
-        _fail(recording_id, rejected.reason, rejected.detail)
-        db.session.commit()
+        with unit(alone=True):
+            _fail(recording_id, rejected.reason, rejected.detail)
         return "failed"
     except StorageUnavailable:
-        _give_back_attempt(recording_id)
+        with unit(alone=True):
+            _give_back_attempt(recording_id)
         raise
-    return _finish(recording_id, rendered, renditions)
+    with unit(alone=True):
+        return _finish(recording_id, rendered, renditions)
 
 
 def _render(
@@ -149,13 +163,10 @@ def _finish(recording_id: str, rendered: media.Rendered, renditions: list[dict])
     recording = db.session.scalar(select(Recording).where(Recording.id == recording_id).with_for_update())
     if recording is None:
         # Deleted while we worked: what we stored belongs to nobody.
-        db.session.rollback()
-        for rendition in renditions:
-            current_blob_store().delete(rendition["key"])
+        jobs.delete_blobs(rendition["key"] for rendition in renditions)
         return "abandoned"
     if recording.status != RecordingStatus.PROCESSING:
         # Finished or failed by another run; the renditions we wrote share its keys, so stay.
-        db.session.rollback()
         return "skipped"
     recording.status = RecordingStatus.READY
     recording.duration_ms = rendered.duration_ms
@@ -169,7 +180,6 @@ def _finish(recording_id: str, rendered: media.Rendered, renditions: list[dict])
     )
     for message in list(waiting):
         delivery.prepare(message)
-    db.session.commit()
     log.info(
         "recording %s ready: %d ms, loudness %.1f LUFS, gain %+.1f dB",
         recording_id,
@@ -177,9 +187,10 @@ def _finish(recording_id: str, rendered: media.Rendered, renditions: list[dict])
         rendered.loudness_in,
         rendered.gain_db,
     )
-    return recording.status
+    return RecordingStatus.READY
 
 
+@use_case
 def sweep() -> dict[str, int]:
     """Enqueue again every recording whose worker lease ran out; fail those out of attempts."""
     settings = current_settings()
@@ -202,5 +213,4 @@ def sweep() -> dict[str, int]:
             recording.lease_expires_at = now + jobs.TRANSCODE_QUEUE_GRACE
             jobs.enqueue(jobs.TRANSCODE, recording.id)
             counts["requeued"] += 1
-    db.session.commit()
     return counts

@@ -53,6 +53,7 @@ def _store_original(recording_id: str, audio: BinaryIO) -> tuple[str, int]:
         raise TooLarge(f"Recordings are limited to {current_settings().max_upload_bytes} bytes.")
     key = f"recordings/{recording_id}/original"
     current_blob_store().put(key, audio)
+    jobs.stored(key)
     return key, size
 
 

@@ -19,12 +19,14 @@ from typing import BinaryIO
 from sqlalchemy import delete, select, update
 from werkzeug.exceptions import ClientDisconnected
 
+from voicebox import jobs
 from voicebox.clock import utcnow
 from voicebox.errors import Conflict, DomainError, Invalid, NotFound, TooLarge
 from voicebox.extensions import current_blob_store, current_settings, db
 from voicebox.models import Upload, UploadChunk
 from voicebox.services import policy
 from voicebox.services.accounts.tokens import Principal
+from voicebox.services.work import end_read, unit, use_case
 from voicebox.storage import BlobStore
 
 log = logging.getLogger(__name__)
@@ -74,6 +76,7 @@ def _owned(principal: Principal, upload_id: str) -> Upload:
     return policy.upload_for(principal, db.session.get(Upload, upload_id))
 
 
+@use_case
 def create(principal: Principal, length: int, metadata: dict[str, str]) -> Upload:
     settings = current_settings()
     if length <= 0:
@@ -89,7 +92,6 @@ def create(principal: Principal, length: int, metadata: dict[str, str]) -> Uploa
         expires_at=utcnow() + timedelta(hours=settings.upload_ttl_hours),
     )
     db.session.add(upload)
-    db.session.commit()
     return upload
 
 
@@ -121,12 +123,13 @@ def _receive(stream: BinaryIO, limit: int, spool: BinaryIO) -> tuple[int, bytes]
 
 def append(principal: Principal, upload_id: str, offset: int, stream: BinaryIO, sha1: bytes | None) -> Upload:
     """Add the bytes at ``offset`` (checked against ``sha1`` if given); 409 if that is not where
-    the upload stands."""
+    the upload stands. The chunk is recorded in a unit of work of its own, and so is joining
+    the chunks once the last has come."""
     upload = get(principal, upload_id)
     if offset != upload.offset:
         raise Conflict(f"Upload-Offset must be {upload.offset}.")
     remaining = upload.length - offset
-    db.session.rollback()  # hold no connection while the chunk arrives over a slow network
+    end_read()
     store = current_blob_store()
     with tempfile.SpooledTemporaryFile(max_size=1024 * 1024) as spool:
         received, digest = _receive(stream, remaining, spool)
@@ -137,23 +140,23 @@ def append(principal: Principal, upload_id: str, offset: int, stream: BinaryIO, 
         spool.seek(0)
         key = f"uploads/{upload_id}/{offset:012d}-{secrets.token_hex(4)}"
         store.put(key, spool)
-    advanced = db.session.execute(
-        update(Upload)
-        .where(Upload.id == upload_id, Upload.offset == offset)
-        .values(
-            offset=offset + received,
-            expires_at=utcnow() + timedelta(hours=current_settings().upload_ttl_hours),
-        )
-    ).rowcount
-    if advanced != 1:
-        db.session.rollback()
-        store.delete(key)
-        raise Conflict("Another request moved this upload on; ask HEAD for the offset.")
-    db.session.add(UploadChunk(upload_id=upload_id, offset=offset, size=received, key=key))
-    db.session.commit()
+    with unit(alone=True):
+        jobs.stored(key)
+        advanced = db.session.execute(
+            update(Upload)
+            .where(Upload.id == upload_id, Upload.offset == offset)
+            .values(
+                offset=offset + received,
+                expires_at=utcnow() + timedelta(hours=current_settings().upload_ttl_hours),
+            )
+        ).rowcount
+        if advanced != 1:
+            raise Conflict("Another request moved this upload on; ask HEAD for the offset.")
+        db.session.add(UploadChunk(upload_id=upload_id, offset=offset, size=received, key=key))
     upload = db.session.get_one(Upload, upload_id)
     if upload.offset == upload.length:
-        _join(upload, store)
+        with unit(alone=True):
+            _join(upload, store)
     return upload
 
 
@@ -170,12 +173,11 @@ def _join(upload: Upload, store: BlobStore) -> None:
                 joined.write(piece)
         joined.seek(0)
         store.put(key, joined)
+    jobs.stored(key)
     upload.blob_key = key
     upload.completed_at = utcnow()
     db.session.execute(delete(UploadChunk).where(UploadChunk.upload_id == upload.id))
-    db.session.commit()
-    for chunk in chunks:
-        store.delete(chunk.key)
+    jobs.delete_blobs(chunk.key for chunk in chunks)
 
 
 def terminate(principal: Principal, upload_id: str) -> None:
@@ -184,13 +186,14 @@ def terminate(principal: Principal, upload_id: str) -> None:
 
 
 def _remove(upload: Upload) -> None:
-    """Blobs first, then the row: a failure half-way leaves the row, so the next purge retries."""
+    """Blobs first, then the row, committed on its own: a failure half-way leaves the row, so
+    the next purge retries."""
     store = current_blob_store()
     keys = [c.key for c in db.session.scalars(select(UploadChunk).where(UploadChunk.upload_id == upload.id))]
     for key in [*keys, *([upload.blob_key] if upload.blob_key else [])]:
         store.delete(key)
-    db.session.delete(upload)
-    db.session.commit()
+    with unit(alone=True):
+        db.session.delete(upload)
 
 
 def take_completed(principal: Principal, upload_id: str) -> tuple[str, int]:

@@ -21,10 +21,11 @@ from voicebox.clock import utcnow
 from voicebox.errors import Conflict
 from voicebox.extensions import db
 from voicebox.models import Child, Delivery, Direction, Guardianship, Message, MessageStatus
-from voicebox.notify import Notifier
+from voicebox.notify import Notifier, NotifyFailed
 from voicebox.services.families import watchdog
 from voicebox.services.messaging.messages import Mailbox
 from voicebox.services.scheduling.local_times import after_quiet_hours
+from voicebox.services.work import unit, use_case
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +137,7 @@ def _copy_of(story: Message, child: Child) -> Message:
     return copy
 
 
+@use_case
 def dispatch_due() -> int:
     """Deliver one batch of due rows; returns how many this call delivered."""
     now = utcnow()
@@ -175,7 +177,6 @@ def dispatch_due() -> int:
         )
         # One task per batch: a task per delivery made the broker the bottleneck of a spike.
         jobs.enqueue(jobs.NOTIFY, *(row.id for row in claimed))
-    db.session.commit()
     return delivered
 
 
@@ -191,6 +192,7 @@ def _record_contact(message_ids: set[str], now: datetime) -> None:
     watchdog.record_contact(set(from_home), now)  # type: ignore[arg-type]
 
 
+@use_case
 def renotify_lost() -> None:
     """Send again the notifications of deliveries whose task was lost (once per tick: while a
     spike's notifications are still queued, they are not lost)."""
@@ -204,7 +206,6 @@ def renotify_lost() -> None:
     )
     if lost:
         jobs.enqueue(jobs.NOTIFY, *lost)
-    db.session.commit()
 
 
 def notify(delivery_ids: Collection[str], notifier: Notifier) -> int:
@@ -214,6 +215,15 @@ def notify(delivery_ids: Collection[str], notifier: Notifier) -> int:
     twice. When the notifier fails, those told so far are kept and the error raised, so the
     task's retry tells only the rest.
     """
+    with unit(alone=True):
+        told, failed = _tell(delivery_ids, notifier)
+    if failed is not None:
+        raise failed
+    return told
+
+
+def _tell(delivery_ids: Collection[str], notifier: Notifier) -> tuple[int, NotifyFailed | None]:
+    """How many of the deliveries were told and marked so, and why the rest were not."""
     rows = db.session.execute(
         select(
             Delivery.id,
@@ -234,8 +244,9 @@ def notify(delivery_ids: Collection[str], notifier: Notifier) -> int:
     ).all()
     told: list[str] = []
     topics: set[str] = set()
-    try:
-        for row in rows:
+    failed = None
+    for row in rows:
+        try:
             notifier.notify(
                 {
                     "type": "message.delivered",
@@ -246,17 +257,18 @@ def notify(delivery_ids: Collection[str], notifier: Notifier) -> int:
                     "recipient": {"child_id": row.child_id} if row.child_id else {"user_id": row.user_id},
                 }
             )
-            told.append(row.id)
-            topics.add(Mailbox(row.child_id, row.user_id).topic)
-    finally:
-        if told:
-            db.session.execute(
-                update(Delivery)
-                .where(Delivery.id.in_(told))
-                .values(notified_at=utcnow())
-                .execution_options(synchronize_session=False)
-            )
-        for topic in topics:
-            jobs.wake(topic)
-        db.session.commit()
-    return len(told)
+        except NotifyFailed as error:
+            failed = error
+            break
+        told.append(row.id)
+        topics.add(Mailbox(row.child_id, row.user_id).topic)
+    if told:
+        db.session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(told))
+            .values(notified_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+    for topic in topics:
+        jobs.wake(topic)
+    return len(told), failed

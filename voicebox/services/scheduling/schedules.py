@@ -38,6 +38,7 @@ from voicebox.services.messaging import messages
 from voicebox.services.messaging.messages import MessageView
 from voicebox.services.scheduling import delivery
 from voicebox.services.scheduling.local_times import next_occurrence, parse_hhmm
+from voicebox.services.work import use_case
 
 BATCH = 200
 MAX_SCHEDULES_PER_CHILD = 10
@@ -77,6 +78,7 @@ def _check_source(child: Child, source: str, box_id: str | None, series_id: str 
             raise Invalid("No such series for this child.", {"series_id": ["Unknown series."]})
 
 
+@use_case
 def create(
     principal: Principal,
     child_id: str,
@@ -104,7 +106,6 @@ def create(
         next_run_at=next_occurrence(utcnow(), child.timezone, minute, days),
     )
     db.session.add(schedule)
-    db.session.commit()
     return schedule
 
 
@@ -124,6 +125,7 @@ def _schedule_for(principal: Principal, schedule_id: str) -> tuple[Schedule, Chi
     return schedule, db.session.get_one(Child, schedule.child_id)
 
 
+@use_case
 def update_schedule(
     principal: Principal,
     schedule_id: str,
@@ -144,7 +146,6 @@ def update_schedule(
     schedule.next_run_at = next_occurrence(
         utcnow(), child.timezone, schedule.minute_of_day, schedule.weekdays
     )
-    db.session.commit()
     return schedule
 
 
@@ -158,11 +159,11 @@ def follow_zone(child: Child) -> None:
         )
 
 
+@use_case
 def remove(principal: Principal, schedule_id: str) -> None:
     schedule, _ = _schedule_for(principal, schedule_id)
     _unplan(schedule)
     db.session.delete(schedule)
-    db.session.commit()
 
 
 def _unplan(schedule: Schedule) -> None:
@@ -178,8 +179,10 @@ def _unplan(schedule: Schedule) -> None:
             db.session.delete(message)
 
 
+@use_case
 def plan_due() -> int:
-    """Plan one batch of schedule runs due within the lookahead; returns how many ran.
+    """Plan one batch of schedule runs due within the lookahead (one unit of work); returns
+    how many ran.
 
     Rows are locked with SKIP LOCKED on PostgreSQL, and each run moves ``next_run_at`` with an
     update conditional on its old value, so two planners (or SQLite's) never plan a run twice.
@@ -211,7 +214,6 @@ def plan_due() -> int:
         item = next_item(schedule, child)
         if item is not None:
             delivery.give(child, item, max(run_at, now), schedule_id=schedule.id)
-    db.session.commit()
     return len(due)
 
 
@@ -299,6 +301,7 @@ def upcoming(principal: Principal, child_id: str) -> list[Upcoming]:
     return sorted(items, key=lambda item: (item.due_at or far, item.message.id))
 
 
+@use_case
 def reschedule(principal: Principal, message_id: str, deliver_at: datetime) -> MessageView:
     """Move a message that has not reached the child yet (its sender or a guardian may); a
     queued story leaves the queue for this time. Quiet hours still apply unless it is urgent."""
@@ -324,5 +327,4 @@ def reschedule(principal: Principal, message_id: str, deliver_at: datetime) -> M
         for row in pending:
             row.due_at = delivery.due_for_child(message, child, max(deliver_at, utcnow()))
             row.schedule_id = None
-    db.session.commit()
     return messages.message_view_for(principal, message)
