@@ -21,9 +21,8 @@ from voicebox.api.security import authenticated, current_principal
 from voicebox.api.streaming import audio_response
 from voicebox.errors import Invalid
 from voicebox.models import Kind
-from voicebox.services.messaging import messages
+from voicebox.services.messaging import messages, moving
 from voicebox.services.messaging.messages import MessageView
-from voicebox.services.scheduling import schedules
 
 blp = Blueprint("messages", __name__, url_prefix="/api/v1/messages", description="Messages and stories")
 
@@ -81,7 +80,7 @@ def get_message(message_id: str) -> MessageView:
 @blp.response(200, MessageSchema)
 def reschedule_message(body: dict, message_id: str) -> MessageView:
     """Move a message that has not reached the child yet to another time (sender or guardian)"""
-    return schedules.reschedule(current_principal(), message_id, body["deliver_at"])
+    return moving.reschedule(current_principal(), message_id, body["deliver_at"])
 
 
 @blp.route("/<id:message_id>", methods=["DELETE"])
