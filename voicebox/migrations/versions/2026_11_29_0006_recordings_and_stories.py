@@ -62,6 +62,25 @@ def _story_columns() -> list[sa.Column]:
     ]
 
 
+def _repoint_audio(table: str, old: tuple[str, str], new: tuple[str, str]) -> None:
+    """Move ``table``'s audio reference from the ``old`` (column, table) to the ``new`` one,
+    keeping its values (a recording has the id of the message it came from)."""
+    (old_column, old_target), (new_column, new_target) = old, new
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        batch_op.add_column(sa.Column(new_column, sa.String(length=32), nullable=True))
+    op.execute(f"UPDATE {table} SET {new_column} = {old_column}")
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        batch_op.drop_constraint(f"fk_{table}_{old_column}_{old_target}", type_="foreignkey")
+        batch_op.drop_column(old_column)
+        batch_op.create_foreign_key(
+            batch_op.f(f"fk_{table}_{new_column}_{new_target}"),
+            new_target,
+            [new_column],
+            ["id"],
+            ondelete="SET NULL",
+        )
+
+
 def upgrade() -> None:
     op.create_table(
         "recordings",
@@ -104,19 +123,7 @@ def upgrade() -> None:
     op.execute("UPDATE messages SET story_id = COALESCE(source_id, id) WHERE kind = 'story'")
 
     for table in HELP_TABLES:
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.add_column(sa.Column("audio_recording_id", sa.String(length=32), nullable=True))
-        op.execute(f"UPDATE {table} SET audio_recording_id = audio_message_id")
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.drop_constraint(f"fk_{table}_audio_message_id_messages", type_="foreignkey")
-            batch_op.drop_column("audio_message_id")
-            batch_op.create_foreign_key(
-                batch_op.f(f"fk_{table}_audio_recording_id_recordings"),
-                "recordings",
-                ["audio_recording_id"],
-                ["id"],
-                ondelete="SET NULL",
-            )
+        _repoint_audio(table, ("audio_message_id", "messages"), ("audio_recording_id", "recordings"))
     op.execute("DELETE FROM messages WHERE direction = 'help_thread'")
 
     with op.batch_alter_table("messages", schema=None) as batch_op:
@@ -173,19 +180,7 @@ def downgrade() -> None:
         )
     )
     for table in HELP_TABLES:
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.add_column(sa.Column("audio_message_id", sa.String(length=32), nullable=True))
-        op.execute(f"UPDATE {table} SET audio_message_id = audio_recording_id")
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.drop_constraint(f"fk_{table}_audio_recording_id_recordings", type_="foreignkey")
-            batch_op.drop_column("audio_recording_id")
-            batch_op.create_foreign_key(
-                batch_op.f(f"fk_{table}_audio_message_id_messages"),
-                "messages",
-                ["audio_message_id"],
-                ["id"],
-                ondelete="SET NULL",
-            )
+        _repoint_audio(table, ("audio_recording_id", "recordings"), ("audio_message_id", "messages"))
 
     with op.batch_alter_table("messages", schema=None) as batch_op:
         batch_op.drop_constraint("fk_messages_story_id_stories", type_="foreignkey")
