@@ -234,3 +234,12 @@ def test_an_event_whose_transaction_commits_late_is_still_streamed(
             slow.commit()
         second_id, second = next(stream)
         assert second.type == "released" and int(second_id) == second.event_id
+
+
+def test_a_helpers_stream_ends_soon_after_they_log_out(live_server: str, helper) -> None:
+    volunteer = helper("Teacher Li")
+    listener = Listener(f"{live_server}/api/v1/volunteer/events", volunteer.token)
+    assert listener.status == 200
+    assert volunteer.post("/auth/logout").status_code == 204
+    listener.thread.join(timeout=30)
+    assert not listener.thread.is_alive(), "a logged-out helper still hears the queue"

@@ -13,9 +13,12 @@ from flask import Flask
 from tests import audio
 from tests.conftest import Api
 from tests.integration.recordings import seeded_recording, send, wait_for
+from tests.integration.sse import Listener
+from voicebox import jobs
 from voicebox.clock import utcnow
 from voicebox.extensions import db
 from voicebox.models import Delivery, Direction, Message, MessageStatus
+from voicebox.services.messaging.messages import Mailbox
 
 
 def deliver_directly(app: Flask, child_id: str, sender_id: str, count: int, at=None) -> list[str]:  # type: ignore[no-untyped-def]
@@ -128,3 +131,22 @@ def test_a_bad_last_event_id_is_refused(parent: Api, make_child, pair_device) ->
     device = pair_device(child["id"])
     response = device.get("/inbox/events", headers={"Last-Event-ID": "garbage"})
     assert response.status_code == 422
+
+
+def test_a_stream_ends_soon_after_its_device_is_unpaired(
+    app: Flask, live_server: str, parent: Api, make_child, pair_device
+) -> None:
+    child = make_child()
+    device = pair_device(child["id"])
+    listener = Listener(f"{live_server}/api/v1/inbox/events", device.token)
+    assert listener.status == 200
+    assert parent.delete(f"/children/{child['id']}/devices/{device.device_id}").status_code == 204
+    # Its token is looked at every few seconds: the stream ends long before its 55 s are up,
+    # and nothing sent meanwhile reaches the phone.
+    deliver_directly(app, child["id"], parent.user["id"], 1)
+    with app.app_context():
+        jobs.wake(Mailbox(child_id=child["id"]).topic)
+        db.session.commit()
+    listener.thread.join(timeout=30)
+    assert not listener.thread.is_alive(), "the unpaired device is still connected"
+    assert listener.events.empty()

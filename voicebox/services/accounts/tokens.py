@@ -63,18 +63,24 @@ def issue(*, user: User | None = None, device: Device | None = None) -> str:
     return raw
 
 
+# A token speaks for someone while it is neither revoked nor expired, nor its device unpaired.
+_HOLDS = (
+    AuthToken.revoked_at.is_(None),
+    AuthToken.expires_at > bindparam("now"),
+    or_(AuthToken.device_id.is_(None), Device.revoked_at.is_(None)),
+)
 # Every authenticated request runs this; built once, so a request only binds parameters.
 _RESOLVE = (
     select(AuthToken.id, User, Device, Child)
     .outerjoin(User, AuthToken.user_id == User.id)
     .outerjoin(Device, AuthToken.device_id == Device.id)
     .outerjoin(Child, Device.child_id == Child.id)
-    .where(
-        AuthToken.token_hash == bindparam("token_hash"),
-        AuthToken.revoked_at.is_(None),
-        AuthToken.expires_at > bindparam("now"),
-        or_(AuthToken.device_id.is_(None), Device.revoked_at.is_(None)),
-    )
+    .where(AuthToken.token_hash == bindparam("token_hash"), *_HOLDS)
+)
+_STILL_HOLDS = (
+    select(AuthToken.id)
+    .outerjoin(Device, AuthToken.device_id == Device.id)
+    .where(AuthToken.id == bindparam("token_id"), *_HOLDS)
 )
 
 
@@ -99,6 +105,12 @@ def resolve(raw: str) -> Principal | None:
     token_id, *loaded = row
     user, device, child = (db.session.merge(obj, load=False) if obj is not None else None for obj in loaded)
     return Principal(token_id=token_id, user=user, device=device, child=child)
+
+
+def still_holds(token_id: str) -> bool:
+    """Whether the token still speaks for someone: a long-lived stream asks every few seconds."""
+    with reads.committed() as connection:
+        return connection.execute(_STILL_HOLDS, {"token_id": token_id, "now": utcnow()}).first() is not None
 
 
 def _lookup(params: dict) -> Row | None:

@@ -12,7 +12,6 @@ beyond the gap are sent at once and remembered, so nothing is sent twice in one 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,6 +27,7 @@ from voicebox.extensions import current_event_bus, current_settings, db
 from voicebox.models import HelpEvent, HelpEventKind, HelpRequest
 from voicebox.services import policy
 from voicebox.services.accounts.tokens import Principal
+from voicebox.services.streams import Pacer, Step
 from voicebox.services.work import end_read
 
 TOPIC = "helpdesk"
@@ -68,7 +68,7 @@ def helper_stream(principal: Principal, last_event_id: str | None) -> Iterator[E
     """Queue events after ``last_event_id`` (or from now on), for approved helpers."""
     policy.require_queue_watcher(principal)
     if last_event_id:
-        if not last_event_id.isdigit():
+        if not (last_event_id.isascii() and last_event_id.isdigit()):
             raise Invalid("Last-Event-ID is not one this stream sent.")
         cursor = int(last_event_id)
     else:
@@ -77,13 +77,13 @@ def helper_stream(principal: Principal, last_event_id: str | None) -> Iterator[E
     user_id = principal.user.id  # type: ignore[union-attr]
     bus = current_event_bus()
     subscription = bus.subscribe(TOPIC)
+    pacer = Pacer(principal.token_id, subscription, current_settings().event_stream_seconds)
     end_read()
-    deadline = time.monotonic() + current_settings().event_stream_seconds
-    return _events(user_id, cursor, subscription, bus.poll_seconds, deadline)
+    return _events(user_id, cursor, subscription, pacer, bus.poll_seconds)
 
 
 def _events(
-    user_id: str, cursor: int | None, subscription: Subscription, poll: float, deadline: float
+    user_id: str, cursor: int | None, subscription: Subscription, pacer: Pacer, poll: float
 ) -> Iterator[Event]:
     sent: set[int] = set()
     try:
@@ -107,14 +107,13 @@ def _events(
                     sent.add(event.id)
                 if fresh and _is_for(event, user_id):
                     yield str(cursor), _live(event, request)
-            end_read()
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return
             if len(rows) == READ_BATCH:
+                end_read()
                 continue
-            wait = GAP_POLL_SECONDS if gap else poll
-            if not subscription.wait(min(wait, remaining)) and not gap:
+            step = pacer.next(GAP_POLL_SECONDS if gap else poll)
+            if step is Step.END:
+                return
+            if step is Step.QUIET and not gap:
                 yield None
     finally:
         subscription.close()

@@ -7,7 +7,6 @@ long-lived connection never pins a server thread or a database connection for go
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 from voicebox.events import Subscription
@@ -16,6 +15,7 @@ from voicebox.services import paging
 from voicebox.services.accounts.tokens import Principal
 from voicebox.services.messaging import mailboxes
 from voicebox.services.messaging.messages import Mailbox, MessageView
+from voicebox.services.streams import Pacer, Step
 from voicebox.services.work import end_read
 
 # An event, or None for "nothing yet" (the edge sends a keep-alive so proxies keep the line).
@@ -32,23 +32,22 @@ def inbox_stream(principal: Principal, last_event_id: str | None) -> Iterator[Ev
         cursor = mailboxes.newest_cursor(mailbox)
     bus = current_event_bus()
     subscription = bus.subscribe(mailbox.topic)
+    pacer = Pacer(principal.token_id, subscription, current_settings().event_stream_seconds)
     end_read()
-    deadline = time.monotonic() + current_settings().event_stream_seconds
-    return _events(mailbox, cursor, subscription, bus.poll_seconds, deadline)
+    return _events(mailbox, cursor, subscription, pacer, bus.poll_seconds)
 
 
 def _events(
-    mailbox: Mailbox, cursor: str, subscription: Subscription, poll: float, deadline: float
+    mailbox: Mailbox, cursor: str, subscription: Subscription, pacer: Pacer, poll: float
 ) -> Iterator[Event]:
     try:
         while True:
             for cursor, item in mailboxes.inbox_since(mailbox, cursor):  # noqa: B020 - advance it
                 yield cursor, item
-            end_read()
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
+            step = pacer.next(poll)
+            if step is Step.END:
                 return
-            if not subscription.wait(min(poll, remaining)):
+            if step is Step.QUIET:
                 yield None
     finally:
         subscription.close()

@@ -1,0 +1,51 @@
+"""What a live stream does between looks at its rows: wait for a wake-up, keep the line
+alive, and end when its time is up or its token no longer holds.
+
+The token is looked at again every few seconds, so a device unpaired or a user logged out
+stops hearing within 5 s, however long its stream had left.
+"""
+
+from __future__ import annotations
+
+import time
+from enum import Enum
+
+from voicebox.events import Subscription
+from voicebox.services.accounts import tokens
+from voicebox.services.work import end_read
+
+TOKEN_CHECK_SECONDS = 4.0
+
+
+class Step(Enum):
+    WOKEN = "woken"  # look at the rows
+    QUIET = "quiet"  # nothing said: keep the line alive, then look anyway
+    END = "end"
+
+
+class Pacer:
+    """One stream's clock, from when it opened."""
+
+    def __init__(self, token_id: str, subscription: Subscription, seconds: float) -> None:
+        self._token_id = token_id
+        self._subscription = subscription
+        now = time.monotonic()
+        self._deadline = now + seconds
+        self._checked = now
+
+    def next(self, longest: float) -> Step:
+        """End the read and wait at most ``longest`` seconds for a wake-up."""
+        end_read()
+        until = min(time.monotonic() + longest, self._deadline)
+        while True:
+            now = time.monotonic()
+            if now - self._checked >= TOKEN_CHECK_SECONDS:
+                if not tokens.still_holds(self._token_id):
+                    return Step.END
+                self._checked = now
+            if now >= self._deadline:
+                return Step.END
+            if now >= until:
+                return Step.QUIET
+            if self._subscription.wait(min(until, self._checked + TOKEN_CHECK_SECONDS) - now):
+                return Step.WOKEN
