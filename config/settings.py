@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import secrets
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -21,8 +22,9 @@ PREFIX = "VOICEBOX_"
 PROFILES = ("embedded", "production")
 STORAGE_BACKENDS = ("local", "s3")
 NOTIFIERS = ("log", "webhook")
+# Published with earlier versions as the embedded default: a secret anyone can read.
 DEV_SECRET_KEY = "dev-only-secret-key-not-for-production"
-# Values that ship in examples and quick starts; production must never run on them.
+# Values that ship in examples and quick starts; no profile runs on them.
 KNOWN_DEV_SECRETS = frozenset(
     {"", DEV_SECRET_KEY, "changeme", "change-me", "secret", "dev", "test", "minioadmin", "password"}
 )
@@ -82,7 +84,8 @@ class Settings:
     """Every setting voicebox reads; the field ``foo_bar`` is ``VOICEBOX_FOO_BAR``."""
 
     profile: str = _setting("embedded", _choice(PROFILES))
-    secret_key: str = _setting(DEV_SECRET_KEY)
+    # Unset on the embedded profile: it makes its own on first start (see embedded_secret).
+    secret_key: str = _setting("")
     data_dir: str = _setting("instance")
     database_url: str | None = _setting()
     broker_url: str | None = _setting()
@@ -115,6 +118,9 @@ class Settings:
     media_time_limit_seconds: int = _setting(600, _positive_int)
     media_max_attempts: int = _setting(3, _positive_int)
     upload_ttl_hours: int = _setting(24, _positive_int)
+    # Per account (or device): uploads not yet sent nor expired, and the bytes they declare.
+    max_open_uploads: int = _setting(5, _positive_int)
+    max_upload_bytes_in_flight: int = _setting(150_000_000, _positive_int)
     audio_link_ttl_seconds: int = _setting(900, _positive_int)
     notifier: str = _setting("log", _choice(NOTIFIERS))
     webhook_url: str | None = _setting()
@@ -173,7 +179,8 @@ class Settings:
             defaults: dict[str, Any] = {
                 "database_url": f"sqlite:///{data / 'voicebox.sqlite'}",
                 "broker_url": f"sqla+sqlite:///{data / 'broker.sqlite'}",
-                "ratelimit_storage_url": "memory://",
+                # Counted across the API's processes (voicebox.rate_limits).
+                "ratelimit_storage_url": f"voicebox+sqlite://{data / 'ratelimits.sqlite'}",
                 "storage_backend": "local",
             }
         else:
@@ -188,10 +195,19 @@ class Settings:
             data_dir=str(data),
             **{k: v for k, v in defaults.items() if getattr(self, k) is None},
         )
+        if self.profile == "embedded" and not self.secret_key:
+            filled = dataclasses.replace(filled, secret_key=embedded_secret(data))
         filled.validate()
         return filled
 
     def validate(self) -> None:
+        if self.secret_key in KNOWN_DEV_SECRETS or len(self.secret_key) < MIN_SECRET_KEY_LENGTH:
+            raise SettingsError(
+                f"VOICEBOX_SECRET_KEY is missing or a development value; set a random value of at "
+                f"least {MIN_SECRET_KEY_LENGTH} characters (e.g. python -c "
+                f"'import secrets; print(secrets.token_urlsafe(48))')"
+                + ("" if self.profile == "production" else ", or leave it unset for one of the data folder's")
+            )
         if self.profile == "production":
             self._validate_production()
         if self.storage_backend == "s3" and not self.s3_bucket:
@@ -211,15 +227,29 @@ class Settings:
                 raise SettingsError(f"VOICEBOX_{name.upper()} is required in the production profile")
         if not self.database_url.startswith(("postgresql", "postgres")):  # type: ignore[union-attr]
             raise SettingsError("VOICEBOX_DATABASE_URL must be a PostgreSQL URL in production")
-        if self.secret_key in KNOWN_DEV_SECRETS or len(self.secret_key) < MIN_SECRET_KEY_LENGTH:
-            raise SettingsError(
-                f"VOICEBOX_SECRET_KEY is missing or a development value; set a random value of at "
-                f"least {MIN_SECRET_KEY_LENGTH} characters (e.g. python -c "
-                f"'import secrets; print(secrets.token_urlsafe(48))')"
-            )
         if self.storage_backend == "s3":
             for name in ("s3_access_key", "s3_secret_key"):
                 if (getattr(self, name) or "") in KNOWN_DEV_SECRETS:
                     raise SettingsError(
                         f"VOICEBOX_{name.upper()} is missing or a development value in production"
                     )
+
+
+def embedded_secret(data: Path) -> str:
+    """The embedded profile's own secret: random, made on first start and kept in the data
+    folder, readable by its owner only. Processes starting together agree on one: it is written
+    aside and linked into place, which fails for all but the first."""
+    path = data / "secret_key"
+    if not path.exists():
+        data.mkdir(parents=True, exist_ok=True)
+        draft = data / f".secret_key.{os.getpid()}"
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as out:
+            out.write(secrets.token_urlsafe(48))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_text().strip()

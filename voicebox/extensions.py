@@ -15,6 +15,7 @@ from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 from config.settings import Settings
+from voicebox import rate_limits  # noqa: F401 - registers the voicebox+sqlite:// storage
 from voicebox.storage.base import BlobStore
 
 if TYPE_CHECKING:
@@ -47,6 +48,7 @@ _PROMPTS = "voicebox.prompts"
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
+# Its storage comes from the settings: Redis in production, rate_limits' SQLite file embedded.
 limiter = Limiter(key_func=get_remote_address)
 View = TypeVar("View", bound=Callable[..., Any])
 

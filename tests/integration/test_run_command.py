@@ -17,7 +17,7 @@ from tests.conftest import free_port
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_up_serves_health_and_stops_everything_on_ctrl_c(tmp_path: Path) -> None:
+def test_up_serves_limits_logins_across_its_processes_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("VOICEBOX_")}
     env["VOICEBOX_DATA_DIR"] = str(tmp_path)
     voicebox = [sys.executable, "-m", "voicebox"]
@@ -39,6 +39,16 @@ def test_up_serves_health_and_stops_everything_on_ctrl_c(tmp_path: Path) -> None
                 time.sleep(0.5)
         assert health is not None and health.status_code == 200, (tmp_path / "up.log").read_text()
         assert health.json()["status"] == "ok"
+        # Every API process counts against one limit: 10 logins a minute from one address.
+        statuses = [
+            requests.post(
+                f"http://127.0.0.1:{port}/api/v1/auth/login",
+                json={"phone": "+8613800000000", "password": "not the password"},
+                timeout=10,
+            ).status_code
+            for _ in range(25)
+        ]
+        assert (statuses.count(401), statuses.count(429)) == (10, 15), statuses
         children = psutil.Process(process.pid).children(recursive=True)
         commands = [" ".join(child.cmdline()) for child in children]
         assert any("gunicorn" in c for c in commands)

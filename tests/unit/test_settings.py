@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -28,7 +29,7 @@ def test_embedded_is_the_default_and_needs_nothing(tmp_path: Path) -> None:
     assert settings.database_url == f"sqlite:///{tmp_path / 'voicebox.sqlite'}"
     assert settings.broker_url == f"sqla+sqlite:///{tmp_path / 'broker.sqlite'}"
     assert settings.storage_backend == "local"
-    assert settings.ratelimit_storage_url == "memory://"
+    assert settings.ratelimit_storage_url == f"voicebox+sqlite://{tmp_path / 'ratelimits.sqlite'}"
 
 
 def test_production_fills_broker_and_limits_from_redis() -> None:
@@ -100,3 +101,16 @@ def test_the_command_refuses_production_without_secrets_and_names_them(tmp_path:
     assert result.returncode == 1
     assert "VOICEBOX_SECRET_KEY" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_embedded_profile_makes_its_own_secret_and_refuses_a_known_one(tmp_path: Path) -> None:
+    first = Settings.from_env({"VOICEBOX_DATA_DIR": str(tmp_path)}, env_file=None).secret_key
+    assert Settings.from_env({"VOICEBOX_DATA_DIR": str(tmp_path)}, env_file=None).secret_key == first
+    assert len(first) >= 32 and first != DEV_SECRET_KEY
+    assert stat.S_IMODE((tmp_path / "secret_key").stat().st_mode) == 0o600  # its owner's alone
+    elsewhere = Settings.from_env({"VOICEBOX_DATA_DIR": str(tmp_path / "other")}, env_file=None)
+    assert elsewhere.secret_key != first
+    with pytest.raises(SettingsError, match="VOICEBOX_SECRET_KEY"):
+        Settings.from_env(
+            {"VOICEBOX_DATA_DIR": str(tmp_path), "VOICEBOX_SECRET_KEY": DEV_SECRET_KEY}, env_file=None
+        )

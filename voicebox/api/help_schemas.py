@@ -7,7 +7,7 @@ from typing import Any
 from flask import url_for
 from marshmallow import Schema, fields
 
-from voicebox.api.schemas import FailureSchema, PartySchema, Renditions, Timestamp, Waveform, list_of
+from voicebox.api.schemas import FailureSchema, Renditions, Timestamp, Waveform, list_of
 from voicebox.models import HelpStatus
 from voicebox.services.helpdesk.threads import ThreadAudio
 
@@ -32,10 +32,17 @@ class ThreadAudioSchema(Schema):
     renditions = Renditions()
 
 
+class HelperSchema(Schema):
+    """Who answers: to the child, only the name they go by."""
+
+    id = fields.String(allow_none=True, metadata={"description": "the helper's user id; null for the child"})
+    display_name = fields.String()
+
+
 class ReplySchema(Schema):
     id = fields.String()
     author = fields.String(metadata={"enum": ["child", "helper"]})
-    helper = fields.Nested(PartySchema, allow_none=True)
+    helper = fields.Nested(HelperSchema, allow_none=True)
     text = fields.String(allow_none=True)
     audio = fields.Nested(ThreadAudioSchema, allow_none=True)
     created_at = Timestamp()
@@ -52,7 +59,12 @@ class HelpRequestSchema(Schema):
     status = fields.String(metadata={"enum": [status.value for status in HelpStatus]})
     category = fields.String()
     urgent = fields.Boolean()
-    priority = fields.Integer(metadata={"description": "1 (a child who may be in danger) to 4"})
+    priority = fields.Integer(
+        metadata={
+            "description": "1 (a child who may be in danger) to 4; to the child, the priority of "
+            "their own choices (category, urgent), never what screening their words found"
+        }
+    )
     text = fields.String(allow_none=True)
     audio = fields.Nested(ThreadAudioSchema, allow_none=True)
     child = fields.Nested(HelpChildSchema)
@@ -60,7 +72,7 @@ class HelpRequestSchema(Schema):
     created_at = Timestamp()
     queued_at = Timestamp()
     claimed_at = Timestamp(allow_none=True)
-    held_by = fields.Nested(PartySchema, allow_none=True)
+    held_by = fields.Nested(HelperSchema, allow_none=True)
     lease_expires_at = Timestamp(allow_none=True)
     escalated_at = Timestamp(allow_none=True)
     escalation_reason = fields.String(allow_none=True)

@@ -18,6 +18,7 @@ from voicebox.api.library_schemas import (
 from voicebox.api.schemas import MessageSchema, list_of
 from voicebox.api.security import authenticated, current_principal
 from voicebox.errors import NotFound
+from voicebox.extensions import current_settings, rate_limit
 from voicebox.models import ChildGroup, Series
 from voicebox.services import paging
 from voicebox.services.library import organisations, stories
@@ -96,6 +97,7 @@ def get_series(series_id: str) -> SeriesView:
 
 
 @blp.route("/children/<id:child_id>/groups", methods=["POST"])
+@rate_limit(lambda: current_settings().code_rate_limit)
 @authenticated()
 @blp.arguments(JoinSchema)
 @blp.response(201, MemberGroupSchema)

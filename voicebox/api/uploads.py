@@ -44,7 +44,8 @@ def _require_tus() -> None:
 
 def _int_header(name: str) -> int:
     raw = request.headers.get(name, "")
-    if not raw.isdigit() or len(raw) > 15:
+    # ASCII only: str.isdigit also takes digits such as '²' that int() refuses.
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 15:
         raise Invalid(f"{name} must be a non-negative integer.")
     return int(raw)
 

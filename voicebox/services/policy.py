@@ -115,6 +115,12 @@ def upload_for(principal: Principal, upload: Upload | None) -> Upload:
     raise NotFound("No such upload.")
 
 
+def may_record(principal: Principal) -> bool:
+    """Whoever may send a recording somewhere: a child's device, a parent (and so a curator),
+    an admin, an approved helper. A volunteer still waiting for approval may not."""
+    return principal.device is not None or principal.role in (Role.PARENT, Role.ADMIN) or is_helper(principal)
+
+
 def is_helper(principal: Principal) -> bool:
     """An approved volunteer or a supervisor: someone who may take help requests."""
     if principal.user is None:
@@ -140,13 +146,15 @@ def require_queue_watcher(principal: Principal) -> None:
 
 
 def help_request_for(principal: Principal, request: HelpRequest | None) -> HelpRequest:
-    """The request, for the child who asked, the volunteer holding it, a supervisor or an admin.
+    """The request, for the device that asked it, the volunteer holding it, a supervisor or an
+    admin.
 
-    Guardians never see their child's help requests (as on child helplines); a volunteer sees a
-    request only while holding it. Anyone else: NotFound.
+    Guardians never see their child's help requests (as on child helplines), not even through
+    another device paired to the child: the person a child needs help about may be a guardian.
+    A volunteer sees a request only while holding it. Anyone else: NotFound.
     """
     if request is not None:
-        if principal.child is not None and principal.child.id == request.child_id:
+        if principal.device is not None and principal.device.id == request.device_id:
             return request
         if oversees_helpdesk(principal):
             return request

@@ -302,6 +302,50 @@ def test_only_the_child_the_holder_and_supervisors_see_a_request(
     assert device.get(path).json["risk_terms"] == []
 
 
+def test_a_request_is_seen_only_from_the_device_that_asked_it(
+    make_child, pair_device, parent: Api, helper
+) -> None:
+    child = make_child()
+    asking = pair_device(child["id"], name="Grandma's phone")
+    # The person a child needs help about may be the guardian who pairs a phone of their own.
+    guardians_own = pair_device(child["id"], name="Mama's phone")
+    asked = ask(asking, "family", text="Papa shouts at night")
+    path = f"/help-requests/{asked['id']}"
+    assert guardians_own.get(path).status_code == 404
+    assert guardians_own.get(f"{path}/audio").status_code == 404
+    assert guardians_own.post(f"{path}/replies", {"text": "It is Mama. Tell me."}).status_code == 404
+    assert guardians_own.get("/help-requests").json["items"] == []
+    # Nor does asking from there tell it that the child has requests open.
+    for _ in range(3):
+        ask(guardians_own)
+    assert [item["id"] for item in asking.get("/help-requests").json["items"]] == [asked["id"]]
+    assert len(guardians_own.get("/help-requests").json["items"]) == 3
+    assert asking.get(path).json["text"] == "Papa shouts at night"
+
+
+def test_the_child_sees_their_helper_by_name_and_never_the_screening(make_child, pair_device, helper) -> None:
+    device = pair_device(make_child()["id"])
+    asked = ask(device, "school", text="I want to hurt myself")
+    assert asked["priority"] == 3 and asked["risk_terms"] == []  # as a school worry, not urgent
+    volunteer = helper("Teacher Li")
+    held = volunteer.post("/help-requests/claim").json
+    assert held["priority"] == 1 and held["risk_terms"] and held["held_by"]["id"] == volunteer.user["id"]
+    volunteer.post(f"/help-requests/{asked['id']}/replies", {"text": "I am here with you."})
+    thread = device.get(f"/help-requests/{asked['id']}").json
+    assert thread["priority"] == 3 and thread["risk_terms"] == []
+    assert thread["held_by"] == {"id": None, "display_name": "Teacher Li"}
+    assert thread["replies"][0]["helper"] == {"id": None, "display_name": "Teacher Li"}
+    assert device.get("/help-requests").json["items"][0]["priority"] == 3
+    assert volunteer.user["id"] not in json.dumps(thread)
+
+
+def test_a_bad_last_event_id_is_refused_not_a_crash(helper) -> None:
+    volunteer = helper()
+    for bad in ("²", "x", "-1"):
+        response = volunteer.get("/volunteer/events", headers={"Last-Event-ID": bad})
+        assert response.status_code == 422, (bad, response.status_code)
+
+
 def test_every_read_is_in_the_audit_log(make_child, pair_device, helper, staff) -> None:
     device = pair_device(make_child()["id"])
     asked = ask(device)

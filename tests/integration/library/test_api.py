@@ -44,8 +44,12 @@ def organisation(staff, register, name: str = "Spring Bud Readers") -> tuple[dic
     return org.json, curator
 
 
-def test_only_admins_make_organisations_and_curators(staff, register, parent: Api) -> None:
+def test_only_admins_make_organisations_and_curators(
+    staff, register, parent: Api, make_child, pair_device
+) -> None:
     assert parent.post("/admin/organisations", {"name": "Mine"}).status_code == 403
+    # A child's device is no curator (this was a 500).
+    assert pair_device(make_child()["id"]).get("/organisations").status_code == 403
     org, curator = organisation(staff, register)
     admin = staff("admin")
     assert admin.post("/admin/organisations", {"name": org["name"]}).status_code == 409
@@ -255,3 +259,12 @@ def test_schedules_refuse_bad_input_and_strangers(make_child, parent: Api, regis
     for schedule in parent.get(path).json["items"]:
         runs = datetime.fromisoformat(schedule["next_run_at"].replace("Z", "+00:00"))
         assert runs.astimezone(ZoneInfo("Europe/London")).hour == 20
+
+
+def test_guessing_group_join_codes_is_rate_limited(parent: Api, make_child) -> None:
+    child = make_child()
+    statuses = [
+        parent.post(f"/children/{child['id']}/groups", {"join_code": f"GUESS{n:03d}"}).status_code
+        for n in range(11)
+    ]
+    assert statuses[:10] == [422] * 10 and statuses[10] == 429

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import time
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
@@ -106,6 +107,8 @@ def test_tus_protocol_rules(parent: Api, register, make_child, app: Flask) -> No
     too_big = int(options.headers["Tus-Max-Size"]) + 1
     assert parent.post("/uploads", headers={**TUS, "Upload-Length": str(too_big)}).status_code == 413
     assert parent.post("/uploads", headers={**TUS, "Upload-Length": "x"}).status_code == 422
+    # A digit to str.isdigit, not to int(): once a 500.
+    assert parent.post("/uploads", headers={**TUS, "Upload-Length": "²"}).status_code == 422
     assert parent.post("/uploads", headers={**TUS, "Upload-Length": "0"}).status_code == 422
     assert (
         parent.post(
@@ -188,3 +191,28 @@ def upload_exists(app: Flask, upload_id: str) -> bool:
         found = db.session.get(Upload, upload_id) is not None
         db.session.remove()
         return found
+
+
+def test_only_those_who_may_send_upload_and_each_within_a_quota(app: Flask, register, parent: Api) -> None:
+    settings = app.config["VOICEBOX_SETTINGS"]
+    applicant = register("volunteer", "Applicant")  # not approved: may send nothing
+    assert applicant.post("/uploads", headers={**TUS, "Upload-Length": "1000"}).status_code == 403
+
+    def start(api: Api, length: int) -> Any:
+        return api.post("/uploads", headers={**TUS, "Upload-Length": str(length)})
+
+    opened = [start(parent, 1000) for _ in range(settings.max_open_uploads)]
+    assert all(response.status_code == 201 for response in opened)
+    refused = start(parent, 1000)
+    assert refused.status_code == 409 and "unfinished uploads" in refused.json["detail"]
+    # Cancelling one makes room again.
+    assert (
+        parent.delete(opened[0].headers["Location"].removeprefix("/api/v1"), headers=TUS).status_code == 204
+    )
+    assert start(parent, 1000).status_code == 201
+
+    papa = register("parent", "Papa")
+    largest = settings.max_upload_bytes
+    fits = settings.max_upload_bytes_in_flight // largest
+    assert all(start(papa, largest).status_code == 201 for _ in range(fits))
+    assert start(papa, largest).status_code == 409

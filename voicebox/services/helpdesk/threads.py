@@ -6,7 +6,7 @@ queue are in ``timers``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 from typing import Any, BinaryIO
 
@@ -33,8 +33,9 @@ from voicebox.services.messaging import recordings
 from voicebox.services.messaging.messages import Party
 from voicebox.services.work import use_case
 
-# A child with this many requests open adds to one of them instead of opening another.
-MAX_OPEN_PER_CHILD = 3
+# A device with this many requests open adds to one of them instead of opening another. Counted
+# per device, so that no other device of the child learns that the child asked at all.
+MAX_OPEN_PER_DEVICE = 3
 OPEN = (HelpStatus.QUEUED, HelpStatus.HELD, HelpStatus.ESCALATED)
 
 
@@ -116,6 +117,13 @@ def _audio(recording: Any, request_id: str, reply_id: str | None = None) -> Thre
     )
 
 
+def _helper(user_id: str | None, name: str, staff: bool) -> Party | None:
+    """A helper as the caller sees them: the child, by the name they go by only."""
+    if user_id is None:
+        return None
+    return Party(user_id if staff else None, name)
+
+
 def thread_view(principal: Principal, request: Any) -> HelpRequestView:
     """The whole thread, for a caller ``policy.help_request_for`` let through.
 
@@ -155,7 +163,7 @@ def thread_view(principal: Principal, request: Any) -> HelpRequestView:
         status=request.status,
         category=request.category,
         urgent=request.urgent,
-        priority=request.priority,
+        priority=request.priority if staff else as_asked(request),
         text=request.text,
         audio=_audio(recording, request.id),
         child={
@@ -167,7 +175,7 @@ def thread_view(principal: Principal, request: Any) -> HelpRequestView:
         created_at=request.created_at,
         queued_at=request.queued_at,
         claimed_at=request.claimed_at,
-        held_by=Party(family.id, family.holder) if family.id else None,
+        held_by=_helper(family.id, family.holder, staff),
         lease_expires_at=request.lease_expires_at,
         escalated_at=request.escalated_at,
         escalation_reason=request.escalation_reason if staff else None,
@@ -175,7 +183,7 @@ def thread_view(principal: Principal, request: Any) -> HelpRequestView:
             ReplyView(
                 id=reply.id,
                 author="child" if reply.from_child else "helper",
-                helper=Party(reply.helper_id, reply.helper_name) if reply.helper_id else None,
+                helper=_helper(reply.helper_id, reply.helper_name, staff),
                 text=reply.text,
                 audio=_audio(reply if reply.audio_recording_id else None, request.id, reply.id),
                 created_at=reply.created_at,
@@ -203,17 +211,18 @@ def ask(
     if not text and audio is None and upload_id is None:
         raise Invalid("Say what is wrong: record 'audio' or write 'text'.", {"text": ["Required."]})
     child_id = principal.child.id
+    device_id = principal.device.id  # type: ignore[union-attr]
     open_count = db.session.scalar(
-        select(func.count()).where(HelpRequest.child_id == child_id, HelpRequest.status.in_(OPEN))
+        select(func.count()).where(HelpRequest.device_id == device_id, HelpRequest.status.in_(OPEN))
     )
-    if open_count >= MAX_OPEN_PER_CHILD:
+    if open_count >= MAX_OPEN_PER_DEVICE:
         raise Conflict("You already have requests waiting; add to one of them and a helper will see it.")
     now = utcnow()
     risk_terms = current_risk_words().found(text)
     level = triage.priority(category, urgent, risk_terms)
     request = HelpRequest(
         child_id=child_id,
-        device_id=principal.device.id,  # type: ignore[union-attr]
+        device_id=device_id,
         category=category,
         urgent=urgent,
         text=text,
@@ -262,8 +271,15 @@ class Summary:
     resolved_at: datetime | None
 
     @classmethod
-    def of(cls, request: HelpRequest) -> Summary:
-        return cls(**{field.name: getattr(request, field.name) for field in fields(cls)})
+    def of(cls, request: HelpRequest, for_child: bool = False) -> Summary:
+        summary = cls(**{field.name: getattr(request, field.name) for field in fields(cls)})
+        return replace(summary, priority=as_asked(request)) if for_child else summary
+
+
+def as_asked(request: Any) -> int:
+    """The priority the child's own choices give (category, urgent): what a child is shown, so
+    that their view never reveals what the screening of their words found."""
+    return triage.priority(request.category, request.urgent, [])
 
 
 def list_requests(
@@ -271,8 +287,8 @@ def list_requests(
 ) -> paging.Page:
     """A child's own requests; what a volunteer holds; any, for supervisors and admins."""
     query = select(HelpRequest)
-    if principal.child is not None:
-        query = query.where(HelpRequest.child_id == principal.child.id)
+    if principal.device is not None:
+        query = query.where(HelpRequest.device_id == principal.device.id)
     elif not policy.oversees_helpdesk(principal):
         policy.require_helper(principal)
         mine = HelpRequest.held_by == principal.user.id  # type: ignore[union-attr]
@@ -280,7 +296,7 @@ def list_requests(
     if status is not None:
         query = query.where(HelpRequest.status == status)
     rows, last = paging.newest_first(query, HelpRequest.created_at, HelpRequest.id, cursor, limit)
-    items = [Summary.of(row.HelpRequest) for row in rows]
+    items = [Summary.of(row.HelpRequest, for_child=principal.device is not None) for row in rows]
     next_cursor = paging.encode_cursor(last.HelpRequest.created_at, last.HelpRequest.id) if last else None
     return paging.Page(items, next_cursor)
 

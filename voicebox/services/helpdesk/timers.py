@@ -147,7 +147,8 @@ def push(event_id: int, notifier: Notifier) -> bool:
     if event.kind in FOR_SUPERVISORS:
         recipients: list[dict[str, str]] = [{"user_id": user_id} for user_id in _supervisors()]
     elif event.kind == HelpEventKind.ANSWERED:
-        recipients = [{"child_id": request.child_id}]
+        # The device that asked, never the child's other devices (a guardian may hold one).
+        recipients = [{"device_id": request.device_id}] if request.device_id else []
     else:
         recipients = [{"user_id": event.user_id}] if event.user_id else []
     for recipient in recipients:

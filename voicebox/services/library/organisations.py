@@ -13,7 +13,7 @@ from typing import BinaryIO
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from voicebox.errors import Conflict, Invalid, NotFound
+from voicebox.errors import Conflict, Forbidden, Invalid, NotFound
 from voicebox.extensions import db
 from voicebox.models import (
     BoxAssignment,
@@ -61,7 +61,9 @@ def _add_unique(row: object, conflict: str) -> None:
 
 
 def list_orgs(principal: Principal) -> list[Organisation]:
-    """Every organisation for an admin; a curator's own."""
+    """Every organisation for an admin; a curator's own (none for anyone else)."""
+    if principal.user is None:
+        raise Forbidden("Organisations are listed for their curators and admins.")
     query = select(Organisation).order_by(Organisation.name)
     if principal.role != Role.ADMIN:
         mine = select(Curatorship.org_id).where(Curatorship.user_id == principal.user.id)  # type: ignore[union-attr]

@@ -41,7 +41,8 @@ UNDELIVERED = (MessageStatus.PROCESSING, MessageStatus.SCHEDULED, MessageStatus.
 
 @dataclass(frozen=True)
 class Party:
-    id: str
+    # None where the caller is not to know who it is: a child, of the helper answering them.
+    id: str | None
     display_name: str
 
 

@@ -16,12 +16,12 @@ import tempfile
 from datetime import timedelta
 from typing import BinaryIO
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from werkzeug.exceptions import ClientDisconnected
 
 from voicebox import jobs
 from voicebox.clock import utcnow
-from voicebox.errors import Conflict, DomainError, Invalid, NotFound, TooLarge
+from voicebox.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, TooLarge
 from voicebox.extensions import current_blob_store, current_settings, db
 from voicebox.models import Upload, UploadChunk
 from voicebox.services import policy
@@ -79,10 +79,13 @@ def _owned(principal: Principal, upload_id: str) -> Upload:
 @use_case
 def create(principal: Principal, length: int, metadata: dict[str, str]) -> Upload:
     settings = current_settings()
+    if not policy.may_record(principal):
+        raise Forbidden("Only those who may send a recording can upload one.")
     if length <= 0:
         raise Invalid("Upload-Length must be a positive number of bytes.")
     if length > settings.max_upload_bytes:
         raise TooLarge(f"Uploads are limited to {settings.max_upload_bytes} bytes.")
+    _check_room(principal, length)
     upload = Upload(
         owner_user_id=principal.user.id if principal.device is None else None,  # type: ignore[union-attr]
         owner_device_id=principal.device.id if principal.device else None,
@@ -93,6 +96,31 @@ def create(principal: Principal, length: int, metadata: dict[str, str]) -> Uploa
     )
     db.session.add(upload)
     return upload
+
+
+def _check_room(principal: Principal, length: int) -> None:
+    """Refuse an upload past the caller's quota: uploads not yet sent nor expired, and the
+    bytes they declare (an unfinished upload holds storage until it expires)."""
+    settings = current_settings()
+    if principal.device is not None:
+        owner = Upload.owner_device_id == principal.device.id
+    else:
+        owner = Upload.owner_user_id == principal.user.id  # type: ignore[union-attr]
+    count, declared = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(Upload.length), 0)).where(
+            owner, Upload.expires_at > utcnow()
+        )
+    ).one()
+    if count >= settings.max_open_uploads:
+        raise Conflict(
+            f"You have {count} unfinished uploads, the most at once; "
+            "send or cancel one before starting another."
+        )
+    if declared + length > settings.max_upload_bytes_in_flight:
+        raise Conflict(
+            f"Your unfinished uploads would hold more than {settings.max_upload_bytes_in_flight} bytes; "
+            "send or cancel one before starting another."
+        )
 
 
 def get(principal: Principal, upload_id: str) -> Upload:

@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 def parse_hhmm(text: str) -> int:
     """Minutes after midnight of an "HH:MM" wall time; ValueError if it is not one."""
     hours, _, minutes = text.partition(":")
-    if len(hours) != 2 or len(minutes) != 2 or not (hours + minutes).isdigit():
+    digits = hours + minutes
+    if len(hours) != 2 or len(minutes) != 2 or not (digits.isascii() and digits.isdigit()):
         raise ValueError(f"not an HH:MM time: {text!r}")
     if int(hours) > 23 or int(minutes) > 59:
         raise ValueError(f"not a time of day: {text!r}")
