@@ -106,7 +106,8 @@ def test_triage_puts_danger_first_then_oldest_first_within_a_priority(
     risky = ask(other, "other", text="我不想活了")
     safety = ask(other, "safety", text="A man follows me home")
     family = ask(other, "family", text="My grandpa is ill")
-    assert risky["priority"] == 1 and risky["risk_terms"] == []  # the screening is not for the child
+    # The screening is not for the child: they see the priority of what they chose.
+    assert risky["priority"] == 4 and risky["risk_terms"] == []
     assert (bullying_urgent["priority"], safety["priority"], school["priority"], family["priority"]) == (
         2,
         2,
