@@ -1,4 +1,4 @@
-"""Administration: approving volunteers, the audit trail of help requests, quiet children."""
+"""Administration: volunteers' standing, the audit trail of help requests, quiet children."""
 
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -9,7 +9,7 @@ from voicebox.models import Role, User, UserStatus
 from voicebox.services import paging
 from voicebox.services.accounts import users
 from voicebox.services.families import watchdog
-from voicebox.services.helpdesk import audit
+from voicebox.services.helpdesk import audit, volunteers
 
 blp = Blueprint("admin", __name__, url_prefix="/api/v1/admin", description="Administration")
 
@@ -17,7 +17,8 @@ UserListSchema = list_of(UserSchema, "UserList")
 
 
 class VolunteerFilterSchema(Schema):
-    status = fields.String(validate=validate.OneOf([UserStatus.PENDING.value, UserStatus.APPROVED.value]))
+    # Every volunteer's standing (``active`` is a parent's).
+    status = fields.String(validate=validate.OneOf([s.value for s in UserStatus if s != UserStatus.ACTIVE]))
 
 
 @blp.route("/volunteers", methods=["GET"])
@@ -35,6 +36,30 @@ def list_volunteers(query: dict) -> dict:
 def approve_volunteer(user_id: str) -> User:
     """Approve a volunteer so they can take help requests"""
     return users.approve_volunteer(user_id)
+
+
+@blp.route("/volunteers/<id:user_id>/reject", methods=["POST"])
+@authenticated(Role.ADMIN)
+@blp.response(200, UserSchema)
+def reject_volunteer(user_id: str) -> User:
+    """Turn down an applicant; their account takes no help requests"""
+    return users.reject_volunteer(user_id)
+
+
+@blp.route("/volunteers/<id:user_id>/suspend", methods=["POST"])
+@authenticated(Role.ADMIN)
+@blp.response(200, UserSchema)
+def suspend_volunteer(user_id: str) -> User:
+    """Stop a volunteer at once: their tokens and streams end, what they hold goes back to the queue"""
+    return volunteers.suspend(current_principal(), user_id)
+
+
+@blp.route("/volunteers/<id:user_id>/reinstate", methods=["POST"])
+@authenticated(Role.ADMIN)
+@blp.response(200, UserSchema)
+def reinstate_volunteer(user_id: str) -> User:
+    """Let a suspended volunteer sign in and take requests again"""
+    return users.reinstate_volunteer(user_id)
 
 
 class ActorSchema(PartySchema):

@@ -49,3 +49,11 @@ def login(body: dict) -> users.Session:
 def logout() -> None:
     """Revoke the token used for this call"""
     users.logout(current_principal())
+
+
+@blp.route("/logout-everywhere", methods=["POST"])
+@authenticated()
+@blp.response(204)
+def logout_everywhere() -> None:
+    """End every session of the account, this one too"""
+    users.sign_out_everywhere(current_principal())

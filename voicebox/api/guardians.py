@@ -28,7 +28,17 @@ class NewInviteSchema(Schema):
 
 
 class InviteSchema(Schema):
+    id = fields.String()
     code = fields.String()
+    expires_at = Timestamp()
+
+
+class PendingInviteSchema(Schema):
+    """An invitation not used yet; its code is shown once, when it is made."""
+
+    id = fields.String()
+    relation = fields.String()
+    created_at = Timestamp()
     expires_at = Timestamp()
 
 
@@ -52,6 +62,30 @@ def list_guardians(child_id: str) -> dict:
 def invite_guardian(body: dict, child_id: str) -> children.Invite:
     """A one-time code that lets another parent or a grandparent look after the child too"""
     return children.invite_guardian(current_principal(), child_id, **body)
+
+
+@blp.route("/children/<id:child_id>/guardian-invites", methods=["GET"])
+@authenticated()
+@blp.response(200, list_of(PendingInviteSchema, "PendingInviteList"))
+def list_invites(child_id: str) -> dict:
+    """The child's invitations nobody has used yet"""
+    return {"items": children.list_invites(current_principal(), child_id), "next_cursor": None}
+
+
+@blp.route("/children/<id:child_id>/guardian-invites/<id:invite_id>", methods=["DELETE"])
+@authenticated()
+@blp.response(204)
+def cancel_invite(child_id: str, invite_id: str) -> None:
+    """Take back an invitation nobody has used; its code stops working"""
+    children.cancel_invite(current_principal(), child_id, invite_id)
+
+
+@blp.route("/children/<id:child_id>/guardians/<id:user_id>", methods=["DELETE"])
+@authenticated()
+@blp.response(204)
+def remove_guardian(child_id: str, user_id: str) -> None:
+    """Remove a guardian (or leave); 409 for the child's last one"""
+    children.remove_guardian(current_principal(), child_id, user_id)
 
 
 @blp.route("/guardian-invites/accept", methods=["POST"])

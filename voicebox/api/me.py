@@ -1,11 +1,12 @@
-"""Who am I: the user, or for a device token the child it speaks for."""
+"""Who am I: the user, or for a device token the child it speaks for; my password and sessions."""
 
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
-from voicebox.api.schemas import ChildSchema, DeviceSchema
+from voicebox.api.schemas import ChildSchema, DeviceSchema, Timestamp, list_of
 from voicebox.api.security import authenticated, current_principal
 from voicebox.models import User
+from voicebox.services.accounts import users
 
 blp = Blueprint("me", __name__, url_prefix="/api/v1", description="The caller")
 
@@ -28,3 +29,40 @@ def me() -> dict | User:
     if principal.device is not None:
         return {"role": "child", "child": principal.child, "device": principal.device}
     return principal.user  # type: ignore[return-value]  # a user token always has a user
+
+
+class PasswordChangeSchema(Schema):
+    current_password = fields.String(required=True, validate=validate.Length(max=users.MAX_PASSWORD))
+    new_password = fields.String(required=True, validate=validate.Length(max=users.MAX_PASSWORD))
+
+
+class AccountSessionSchema(Schema):
+    id = fields.String()
+    created_at = Timestamp()
+    expires_at = Timestamp()
+    current = fields.Boolean(metadata={"description": "the session this call came from"})
+
+
+@blp.route("/me/password", methods=["PUT"])
+@authenticated()
+@blp.arguments(PasswordChangeSchema)
+@blp.response(204)
+def change_password(body: dict) -> None:
+    """A new password; every other session of the account ends"""
+    users.change_password(current_principal(), **body)
+
+
+@blp.route("/me/sessions", methods=["GET"])
+@authenticated()
+@blp.response(200, list_of(AccountSessionSchema, "AccountSessionList"))
+def list_sessions() -> dict:
+    """The account's sessions that still work, newest first"""
+    return {"items": users.list_sessions(current_principal()), "next_cursor": None}
+
+
+@blp.route("/me/sessions/<id:session_id>", methods=["DELETE"])
+@authenticated()
+@blp.response(204)
+def end_session(session_id: str) -> None:
+    """End one session of the account (a phone lost or lent)"""
+    users.end_session(current_principal(), session_id)

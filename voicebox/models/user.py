@@ -22,6 +22,8 @@ class UserStatus(StrEnum):
     ACTIVE = "active"
     PENDING = "pending"  # a volunteer waiting for an admin's approval
     APPROVED = "approved"
+    REJECTED = "rejected"  # a volunteer an admin turned down: the account takes no requests
+    SUSPENDED = "suspended"  # a volunteer an admin stopped: no token works until reinstated
 
 
 class User(db.Model):

@@ -175,3 +175,50 @@ def test_sign_ups_are_rate_limited(anonymous: Api) -> None:
 
     statuses = [sign_up(n) for n in range(11)]
     assert statuses[:10] == [201] * 10 and statuses[10] == 429
+
+
+def login(anonymous: Api, phone: str, password: str = "correct horse") -> Api:
+    response = anonymous.post("/auth/login", {"phone": phone, "password": password})
+    assert response.status_code == 200, response.json
+    return Api(anonymous.client, response.json["token"])
+
+
+def test_a_new_password_ends_every_other_session(
+    parent: Api, anonymous: Api, make_child, pair_device
+) -> None:
+    other_phone = login(anonymous, parent.phone)
+    sessions = parent.get("/me/sessions").json["items"]
+    assert len(sessions) == 2 and [s["current"] for s in sessions].count(True) == 1
+    wrong = parent.put("/me/password", {"current_password": "not it at all", "new_password": "a new secret"})
+    assert wrong.status_code == 422 and "current_password" in wrong.json["errors"]
+    short = parent.put("/me/password", {"current_password": "correct horse", "new_password": "short"})
+    assert short.status_code == 422
+    changed = parent.put(
+        "/me/password", {"current_password": "correct horse", "new_password": "a new secret"}
+    )
+    assert changed.status_code == 204
+    assert other_phone.get("/me").status_code == 401 and parent.get("/me").status_code == 200
+    assert (
+        anonymous.post("/auth/login", {"phone": parent.phone, "password": "correct horse"}).status_code == 401
+    )
+    login(anonymous, parent.phone, "a new secret")
+    device = pair_device(make_child()["id"])
+    assert (
+        device.put("/me/password", {"current_password": "x", "new_password": "yyyyyyyy"}).status_code == 403
+    )
+
+
+def test_ending_one_session_or_every_session(parent: Api, anonymous: Api, register) -> None:
+    lent, lost = login(anonymous, parent.phone), login(anonymous, parent.phone)
+    ids = {s["id"] for s in parent.get("/me/sessions").json["items"]}
+    mine = next(s["id"] for s in parent.get("/me/sessions").json["items"] if s["current"])
+    lost_id = next(s["id"] for s in lost.get("/me/sessions").json["items"] if s["current"])
+    assert len(ids) == 3
+    # Nobody ends a session of someone else's account.
+    assert register("parent", "Papa").delete(f"/me/sessions/{lost_id}").status_code == 404
+    assert parent.delete(f"/me/sessions/{lost_id}").status_code == 204
+    assert lost.get("/me").status_code == 401 and lent.get("/me").status_code == 200
+    assert {s["id"] for s in parent.get("/me/sessions").json["items"]} == ids - {lost_id}
+    assert parent.post("/auth/logout-everywhere").status_code == 204
+    assert lent.get("/me").status_code == 401 and parent.get("/me").status_code == 401
+    assert mine in ids

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from flask import Flask
 from sqlalchemy import select, update
 
 from tests.conftest import Api
+from tests.integration.recordings import seeded_recording
 from voicebox.clock import utcnow
 from voicebox.extensions import db
-from voicebox.models import Consent, GuardianInvite
+from voicebox.models import Consent, Delivery, Direction, GuardianInvite, Message, MessageStatus
 
 
 def test_grandparent_joins_with_an_invitation(parent: Api, register, make_child, app) -> None:
@@ -85,3 +87,53 @@ def test_guessing_invitation_codes_is_rate_limited(parent: Api) -> None:
         for n in range(11)
     ]
     assert statuses[:10] == [404] * 10 and statuses[10] == 429
+
+
+def test_a_guardian_cancels_an_unused_invitation(parent: Api, register, make_child) -> None:
+    child = make_child()
+    path = f"/children/{child['id']}/guardian-invites"
+    invite = parent.post(path, {"relation": "grandparent"}).json
+    assert [(i["id"], i["relation"]) for i in parent.get(path).json["items"]] == [
+        (invite["id"], "grandparent")
+    ]
+    assert "code" not in parent.get(path).json["items"][0]  # shown once, when made
+    stranger = register("parent", "Stranger")
+    assert stranger.get(path).status_code == 404
+    assert stranger.delete(f"{path}/{invite['id']}").status_code == 404
+    assert parent.delete(f"{path}/{invite['id']}").status_code == 204
+    assert parent.get(path).json["items"] == []
+    late = register("parent", "Nainai")
+    accepted = late.post("/guardian-invites/accept", {"code": invite["code"], "guardian_consent": True})
+    assert accepted.status_code == 404  # the code stopped working
+    used = parent.post(path, {}).json
+    late.post("/guardian-invites/accept", {"code": used["code"], "guardian_consent": True})
+    assert parent.delete(f"{path}/{used['id']}").status_code == 409
+
+
+def test_a_guardian_removes_another_but_never_the_last(app: Flask, parent: Api, register, make_child) -> None:
+    child = make_child()
+    papa = register("parent", "Baba")
+    code = parent.post(f"/children/{child['id']}/guardian-invites", {}).json["code"]
+    assert papa.post("/guardian-invites/accept", {"code": code, "guardian_consent": True}).status_code == 200
+    with app.app_context():  # the child's voice, delivered to Baba's inbox
+        message = Message(
+            kind="message",
+            child_id=child["id"],
+            direction=Direction.TO_GUARDIANS,
+            status=MessageStatus.DELIVERED,
+            recording_id=seeded_recording(),
+        )
+        db.session.add(message)
+        db.session.flush()
+        now = utcnow()
+        db.session.add(Delivery(message_id=message.id, user_id=papa.user["id"], due_at=now, delivered_at=now))
+        db.session.commit()
+    assert len(papa.get("/inbox").json["items"]) == 1
+    guardians = f"/children/{child['id']}/guardians"
+    assert register("parent", "Stranger").delete(f"{guardians}/{papa.user['id']}").status_code == 404
+    assert parent.delete(f"{guardians}/{papa.user['id']}").status_code == 204
+    assert papa.get(f"/children/{child['id']}").status_code == 404
+    assert papa.get("/inbox").json["items"] == []  # the child's messages went with the child
+    assert [g["display_name"] for g in parent.get(guardians).json["items"]] == ["Mama"]
+    last = parent.delete(f"{guardians}/{parent.user['id']}")
+    assert last.status_code == 409 and "at least one guardian" in last.json["detail"]

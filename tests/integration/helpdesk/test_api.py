@@ -412,3 +412,35 @@ def test_old_queue_events_are_purged_but_unsent_pushes_wait(
     with app.app_context():
         assert timers.purge_events() == 1
     assert events(app, asked["id"]) == [("urgent_waiting", None, True)]
+
+
+def test_an_admin_suspends_a_volunteer_at_once_and_reinstates_them(
+    make_child, pair_device, helper, register, staff, anonymous: Api
+) -> None:
+    device = pair_device(make_child()["id"])
+    asked = ask(device, "lonely")
+    volunteer, other = helper("Teacher Li"), helper("Dr Wang")
+    assert volunteer.post("/help-requests/claim").json["id"] == asked["id"]
+    admin = staff("admin")
+    suspended = admin.post(f"/admin/volunteers/{volunteer.user['id']}/suspend")
+    assert suspended.status_code == 200 and suspended.json["status"] == "suspended"
+    # Their token stops at once, and the child's request is back in the queue for another helper.
+    assert volunteer.get("/me").status_code == 401
+    assert other.post("/help-requests/claim").json["id"] == asked["id"]
+    again = anonymous.post("/auth/login", {"phone": volunteer.phone, "password": "correct horse"})
+    assert again.status_code == 403 and "suspended" in again.json["detail"]
+    assert [v["id"] for v in admin.get("/admin/volunteers?status=suspended").json["items"]] == [
+        volunteer.user["id"]
+    ]
+    assert admin.post(f"/admin/volunteers/{volunteer.user['id']}/approve").status_code == 409
+    assert admin.post(f"/admin/volunteers/{volunteer.user['id']}/reinstate").json["status"] == "approved"
+    assert (
+        anonymous.post("/auth/login", {"phone": volunteer.phone, "password": "correct horse"}).status_code
+        == 200
+    )
+
+    applicant = register("volunteer", "Applicant")
+    assert admin.post(f"/admin/volunteers/{applicant.user['id']}/suspend").status_code == 409
+    assert admin.post(f"/admin/volunteers/{applicant.user['id']}/reject").json["status"] == "rejected"
+    assert applicant.put("/volunteer", {"available": True}).status_code == 403
+    assert other.post(f"/admin/volunteers/{applicant.user['id']}/reinstate").status_code == 403

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from voicebox.clock import utcnow
 from voicebox.extensions import current_settings, db
-from voicebox.models import AuthToken, Child, Device, User
+from voicebox.models import AuthToken, Child, Device, User, UserStatus
 from voicebox.services import reads
 from voicebox.services.work import end_read, use_case
 
@@ -63,11 +63,13 @@ def issue(*, user: User | None = None, device: Device | None = None) -> str:
     return raw
 
 
-# A token speaks for someone while it is neither revoked nor expired, nor its device unpaired.
+# A token speaks for someone while it is neither revoked nor expired, nor its device unpaired,
+# nor its user suspended.
 _HOLDS = (
     AuthToken.revoked_at.is_(None),
     AuthToken.expires_at > bindparam("now"),
     or_(AuthToken.device_id.is_(None), Device.revoked_at.is_(None)),
+    or_(AuthToken.user_id.is_(None), User.status != UserStatus.SUSPENDED),
 )
 # Every authenticated request runs this; built once, so a request only binds parameters.
 _RESOLVE = (
@@ -79,6 +81,7 @@ _RESOLVE = (
 )
 _STILL_HOLDS = (
     select(AuthToken.id)
+    .outerjoin(User, AuthToken.user_id == User.id)
     .outerjoin(Device, AuthToken.device_id == Device.id)
     .where(AuthToken.id == bindparam("token_id"), *_HOLDS)
 )
@@ -116,6 +119,30 @@ def still_holds(token_id: str) -> bool:
 def _lookup(params: dict) -> Row | None:
     with reads.committed() as connection, Session(connection) as reader:
         return reader.execute(_RESOLVE, params).first()
+
+
+def sessions(user_id: str) -> list[AuthToken]:
+    """The user's tokens that still work, newest first."""
+    return list(
+        db.session.scalars(
+            select(AuthToken)
+            .where(
+                AuthToken.user_id == user_id,
+                AuthToken.revoked_at.is_(None),
+                AuthToken.expires_at > utcnow(),
+            )
+            .order_by(AuthToken.created_at.desc(), AuthToken.id)
+        )
+    )
+
+
+def revoke_all(user_id: str, keep: str | None = None) -> None:
+    """Revoke every token of the user but ``keep`` (in the caller's transaction)."""
+    db.session.execute(
+        update(AuthToken)
+        .where(AuthToken.user_id == user_id, AuthToken.revoked_at.is_(None), AuthToken.id != (keep or ""))
+        .values(revoked_at=utcnow())
+    )
 
 
 @use_case

@@ -1,10 +1,11 @@
-"""Accounts: register, log in and out, make admins, approve volunteers."""
+"""Accounts: register, log in and out, passwords and sessions, make admins, volunteers' standing."""
 
 from __future__ import annotations
 
 import functools
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -12,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from voicebox.clock import utcnow
-from voicebox.errors import Conflict, Invalid, NotFound, Unauthorized
+from voicebox.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from voicebox.extensions import db
 from voicebox.models import Role, User, UserStatus
 from voicebox.services.accounts import tokens
@@ -108,6 +109,8 @@ def login(phone: str, password: str) -> Session:
         user = None
     if user is None:
         raise Unauthorized("The phone number or the password is wrong.")
+    if user.status == UserStatus.SUSPENDED:
+        raise Forbidden("This account is suspended; the help desk's admins can reinstate it.")
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     token = tokens.issue(user=user)
@@ -122,13 +125,47 @@ def create_staff(phone: str, password: str, display_name: str, role: Role) -> Us
     return _create_user(phone, password, display_name, role)
 
 
-@use_case
-def approve_volunteer(user_id: str) -> User:
-    user = db.session.get(User, user_id)
+def set_volunteer_status(
+    user_id: str, allowed_from: tuple[UserStatus, ...], to: UserStatus, refusal: str
+) -> User:
+    """Move a volunteer to ``to`` from one of ``allowed_from`` (in the caller's transaction);
+    already there, nothing changes; from anywhere else, Conflict with ``refusal``."""
+    user = db.session.get(User, user_id, with_for_update=True)
     if user is None or user.role != Role.VOLUNTEER:
         raise NotFound("No such volunteer.")
-    user.status = UserStatus.APPROVED
+    if user.status != to:
+        if user.status not in allowed_from:
+            raise Conflict(refusal)
+        user.status = to
     return user
+
+
+@use_case
+def approve_volunteer(user_id: str) -> User:
+    return set_volunteer_status(
+        user_id,
+        (UserStatus.PENDING, UserStatus.REJECTED),
+        UserStatus.APPROVED,
+        "A suspended volunteer is reinstated, not approved.",
+    )
+
+
+@use_case
+def reject_volunteer(user_id: str) -> User:
+    """Turn down an applicant: their account stays, and takes no help requests."""
+    return set_volunteer_status(
+        user_id,
+        (UserStatus.PENDING,),
+        UserStatus.REJECTED,
+        "Only an applicant waiting for approval is rejected.",
+    )
+
+
+@use_case
+def reinstate_volunteer(user_id: str) -> User:
+    return set_volunteer_status(
+        user_id, (UserStatus.SUSPENDED,), UserStatus.APPROVED, "Only a suspended volunteer is reinstated."
+    )
 
 
 def list_volunteers(status: str | None) -> list[User]:
@@ -138,8 +175,61 @@ def list_volunteers(status: str | None) -> list[User]:
     return list(db.session.scalars(query))
 
 
+@use_case
 def logout(principal: Principal) -> None:
     """Revoke the calling token; a device that logs out is unpaired, as if a guardian revoked it."""
     if principal.device is not None:
         principal.device.revoked_at = utcnow()
     tokens.revoke(principal.token_id)
+
+
+def _own_account(principal: Principal) -> User:
+    if principal.user is None:
+        raise Forbidden("A child's device has no account of its own.")
+    return principal.user
+
+
+@use_case
+def change_password(principal: Principal, current_password: str, new_password: str) -> None:
+    """A new password; every other session of the account ends, this one stays."""
+    user = _own_account(principal)
+    try:
+        _hasher.verify(user.password_hash, current_password)
+    except (VerificationError, InvalidHashError):
+        raise Invalid(
+            "The current password is wrong.", {"current_password": ["Not your current password."]}
+        ) from None
+    _check_password(new_password)
+    user.password_hash = _hasher.hash(new_password)
+    tokens.revoke_all(user.id, keep=principal.token_id)
+
+
+@use_case
+def sign_out_everywhere(principal: Principal) -> None:
+    """End every session of the account, this one too (a lost or shared phone)."""
+    tokens.revoke_all(_own_account(principal).id)
+
+
+@dataclass(frozen=True)
+class SessionView:
+    id: str
+    created_at: datetime
+    expires_at: datetime
+    current: bool
+
+
+def list_sessions(principal: Principal) -> list[SessionView]:
+    """The account's sessions that still work, newest first; ``current`` is the caller's."""
+    user = _own_account(principal)
+    return [
+        SessionView(token.id, token.created_at, token.expires_at, token.id == principal.token_id)
+        for token in tokens.sessions(user.id)
+    ]
+
+
+@use_case
+def end_session(principal: Principal, session_id: str) -> None:
+    user = _own_account(principal)
+    if session_id not in {token.id for token in tokens.sessions(user.id)}:
+        raise NotFound("No such session.")
+    tokens.revoke(session_id)

@@ -7,12 +7,23 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import available_timezones
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from voicebox.clock import utcnow
 from voicebox.errors import Conflict, Gone, Invalid, NotFound
 from voicebox.extensions import current_settings, db
-from voicebox.models import Child, Consent, GuardianInvite, Guardianship, Relation, Role, User
+from voicebox.models import (
+    Child,
+    Consent,
+    Delivery,
+    GuardianInvite,
+    Guardianship,
+    Message,
+    Relation,
+    Role,
+    User,
+)
+from voicebox.models.base import new_id
 from voicebox.services import policy
 from voicebox.services.accounts.tokens import Principal, hash_secret, readable_code
 from voicebox.services.scheduling import schedules
@@ -33,7 +44,8 @@ INVITE_LENGTH = 10
 
 @dataclass(frozen=True)
 class Invite:
-    code: str
+    id: str
+    code: str  # its only plain copy: the row keeps a hash
     expires_at: datetime
 
 
@@ -171,16 +183,71 @@ def invite_guardian(principal: Principal, child_id: str, relation: str) -> Invit
     child = policy.guarded_child(principal, child_id)
     code = readable_code(INVITE_LENGTH)
     expires_at = utcnow() + timedelta(hours=current_settings().invite_ttl_hours)
-    db.session.add(
-        GuardianInvite(
-            code_hash=hash_secret(code),
-            child_id=child.id,
-            created_by=principal.user.id,  # type: ignore[union-attr]
-            relation=relation,
-            expires_at=expires_at,
+    invite = GuardianInvite(
+        id=new_id(),
+        code_hash=hash_secret(code),
+        child_id=child.id,
+        created_by=principal.user.id,  # type: ignore[union-attr]
+        relation=relation,
+        expires_at=expires_at,
+    )
+    db.session.add(invite)
+    return Invite(invite.id, code, expires_at)
+
+
+def list_invites(principal: Principal, child_id: str) -> list[GuardianInvite]:
+    """The child's invitations still waiting to be used, oldest first (never their codes)."""
+    child = policy.guarded_child(principal, child_id)
+    return list(
+        db.session.scalars(
+            select(GuardianInvite)
+            .where(
+                GuardianInvite.child_id == child.id,
+                GuardianInvite.used_at.is_(None),
+                GuardianInvite.expires_at > utcnow(),
+            )
+            .order_by(GuardianInvite.created_at, GuardianInvite.id)
         )
     )
-    return Invite(code, expires_at)
+
+
+@use_case
+def cancel_invite(principal: Principal, child_id: str, invite_id: str) -> None:
+    """A guardian takes back an invitation nobody has used; its code stops working."""
+    child = policy.guarded_child(principal, child_id)
+    invite = db.session.scalar(
+        select(GuardianInvite)
+        .where(GuardianInvite.id == invite_id, GuardianInvite.child_id == child.id)
+        .with_for_update()
+    )
+    if invite is None:
+        raise NotFound("No such invitation.")
+    if invite.used_at is not None:
+        raise Conflict("This invitation was used already; remove the guardian instead.")
+    db.session.delete(invite)
+
+
+@use_case
+def remove_guardian(principal: Principal, child_id: str, user_id: str) -> None:
+    """A guardian removes another (or leaves); a child always keeps one. The one removed loses
+    the child's messages from their inbox with the child."""
+    child = policy.guarded_child(principal, child_id)
+    # The child's row locked: two guardians removing each other at once cannot both succeed.
+    db.session.execute(select(Child.id).where(Child.id == child.id).with_for_update())
+    guardians = list(
+        db.session.scalars(select(Guardianship.user_id).where(Guardianship.child_id == child.id))
+    )
+    if user_id not in guardians:
+        raise NotFound("No such guardian of this child.")
+    if len(guardians) == 1:
+        raise Conflict("A child keeps at least one guardian; invite another before leaving.")
+    db.session.execute(
+        delete(Guardianship).where(Guardianship.child_id == child.id, Guardianship.user_id == user_id)
+    )
+    from_child = select(Message.id).where(Message.child_id == child.id)
+    db.session.execute(
+        delete(Delivery).where(Delivery.user_id == user_id, Delivery.message_id.in_(from_child))
+    )
 
 
 @use_case

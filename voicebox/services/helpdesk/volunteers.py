@@ -9,8 +9,9 @@ from sqlalchemy.exc import IntegrityError
 
 from voicebox.clock import utcnow
 from voicebox.extensions import current_settings, db
-from voicebox.models import HelpEventKind, HelpRequest, HelpStatus, Volunteer
+from voicebox.models import HelpEventKind, HelpRequest, HelpStatus, Role, User, UserStatus, Volunteer
 from voicebox.services import policy
+from voicebox.services.accounts import tokens, users
 from voicebox.services.accounts.tokens import Principal
 from voicebox.services.helpdesk import audit, claims, queue_events
 from voicebox.services.helpdesk.threads import Summary
@@ -67,18 +68,35 @@ def set_presence(principal: Principal, available: bool | None, capacity: int | N
         row.available = available
         row.changed_at = utcnow()
         if not available:
-            _release_all(principal)
+            _release_all(row.user_id, principal)
     return _presence(row)
 
 
-def _release_all(principal: Principal) -> None:
+@use_case
+def suspend(admin: Principal, user_id: str) -> User:
+    """An admin stops a volunteer at once: every token of theirs stops working (their streams
+    end within seconds), what they hold goes back to the queue, and they are away."""
+    policy.require_role(admin, Role.ADMIN)
+    user = users.set_volunteer_status(
+        user_id, (UserStatus.APPROVED,), UserStatus.SUSPENDED, "Only an approved volunteer is suspended."
+    )
+    tokens.revoke_all(user.id)
+    row = _row(user.id)
+    if row.available:
+        row.available, row.changed_at = False, utcnow()
+    _release_all(user.id, admin)
+    return user
+
+
+def _release_all(holder_id: str, actor: Principal) -> None:
+    """Hand back to the queue every request ``holder_id`` holds, by ``actor`` (audited)."""
     held = db.session.scalars(
         select(HelpRequest)
-        .where(HelpRequest.held_by == principal.user.id, HelpRequest.status == HelpStatus.HELD)  # type: ignore[union-attr]
+        .where(HelpRequest.held_by == holder_id, HelpRequest.status == HelpStatus.HELD)
         .with_for_update()
     )
     now = utcnow()
     for request in held:
         claims.requeue(request, now)
-        audit.record(principal, "release", request.id)
+        audit.record(actor, "release", request.id)
         queue_events.record(request, HelpEventKind.RELEASED)
