@@ -22,6 +22,7 @@ PREFIX = "VOICEBOX_"
 PROFILES = ("embedded", "production")
 STORAGE_BACKENDS = ("local", "s3")
 NOTIFIERS = ("log", "webhook")
+SMS_SENDERS = ("log", "http")
 # Published with earlier versions as the embedded default: a secret anyone can read.
 DEV_SECRET_KEY = "dev-only-secret-key-not-for-production"
 # Values that ship in examples and quick starts; no profile runs on them.
@@ -124,6 +125,13 @@ class Settings:
     audio_link_ttl_seconds: int = _setting(900, _positive_int)
     notifier: str = _setting("log", _choice(NOTIFIERS))
     webhook_url: str | None = _setting()
+    # Texts with verification codes: the log (embedded) or an HTTP gateway.
+    sms: str = _setting("log", _choice(SMS_SENDERS))
+    sms_gateway_url: str | None = _setting()
+    # A code by SMS before sign-up; unset: on in production, off on the embedded profile.
+    phone_verification: bool | None = _setting(None, _bool)
+    phone_code_ttl_seconds: int = _setting(600, _positive_int)
+    phone_code_rate_limit: str = _setting("3 per 10 minutes;10 per day")
     event_stream_seconds: int = _setting(55, _positive_int)
     help_lease_seconds: int = _setting(600, _positive_int)
     help_reply_lease_seconds: int = _setting(1800, _positive_int)
@@ -197,6 +205,8 @@ class Settings:
         )
         if self.profile == "embedded" and not self.secret_key:
             filled = dataclasses.replace(filled, secret_key=embedded_secret(data))
+        if self.phone_verification is None:
+            filled = dataclasses.replace(filled, phone_verification=self.profile == "production")
         filled.validate()
         return filled
 
@@ -220,6 +230,13 @@ class Settings:
                 raise SettingsError(f"VOICEBOX_{name.upper()} {path} is not a readable file")
         if self.notifier == "webhook" and not (self.webhook_url or "").startswith(("http://", "https://")):
             raise SettingsError("VOICEBOX_WEBHOOK_URL must be an http(s) URL when the notifier is webhook")
+        if self.sms == "http" and not (self.sms_gateway_url or "").startswith(("http://", "https://")):
+            raise SettingsError("VOICEBOX_SMS_GATEWAY_URL must be an http(s) URL when VOICEBOX_SMS is http")
+        if self.profile == "production" and self.phone_verification and self.sms != "http":
+            raise SettingsError(
+                "phone verification sends codes by SMS: set VOICEBOX_SMS=http and VOICEBOX_SMS_GATEWAY_URL "
+                "(or VOICEBOX_PHONE_VERIFICATION=off)"
+            )
 
     def _validate_production(self) -> None:
         for name in ("database_url", "redis_url"):

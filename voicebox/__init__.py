@@ -26,6 +26,7 @@ from voicebox.extensions import attach, db, limiter, migrate
 from voicebox.notify import build_notifier
 from voicebox.services.families.watchdog import Prompts
 from voicebox.services.helpdesk.triage import RiskWords
+from voicebox.sms import build_sms_sender
 from voicebox.storage import build_store
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -107,6 +108,7 @@ def register_extensions(app: Flask, settings: Settings) -> None:
         notifier=build_notifier(settings),
         risk_words=RiskWords.load(settings.risk_words_file),
         prompts=Prompts.load(settings.prompts_file),
+        sms=build_sms_sender(settings),
     )
     celery_init_app(app, settings)
     jobs.init_app()

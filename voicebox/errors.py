@@ -64,6 +64,13 @@ class Gone(DomainError):
     status, title, slug = 410, "Gone", "gone"
 
 
+class Unavailable(DomainError):
+    """Something the use case needs outside voicebox did not answer; trying again may work."""
+
+    status, title, slug = 503, "Service Unavailable", "unavailable"
+    headers = {"Retry-After": "30"}
+
+
 def problem(
     status: int,
     title: str,

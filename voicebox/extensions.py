@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from voicebox.notify import Notifier
     from voicebox.services.families.watchdog import Prompts
     from voicebox.services.helpdesk.triage import RiskWords
+    from voicebox.sms import SmsSender
 
 # Constraint names must be stable for Alembic to alter or drop them later, on every backend.
 NAMING_CONVENTION = {
@@ -45,6 +46,7 @@ _EVENT_BUS = "voicebox.event_bus"
 _NOTIFIER = "voicebox.notifier"
 _RISK_WORDS = "voicebox.risk_words"
 _PROMPTS = "voicebox.prompts"
+_SMS = "voicebox.sms"
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
@@ -53,11 +55,12 @@ limiter = Limiter(key_func=get_remote_address)
 View = TypeVar("View", bound=Callable[..., Any])
 
 
-def rate_limit(limit: Callable[[], str]) -> Callable[[View], View]:
-    """``limiter.limit(limit)`` on a view, marked so that the limiter's hook looks it up."""
+def rate_limit(limit: Callable[[], str], key: Callable[[], str] | None = None) -> Callable[[View], View]:
+    """``limiter.limit(limit)`` on a view, marked so that the limiter's hook looks it up;
+    counted per client address unless ``key`` says what else."""
 
     def decorate(view: View) -> View:
-        limited = limiter.limit(limit)(view)
+        limited = limiter.limit(limit, key_func=key)(view)
         limited.rate_limited = True  # type: ignore[attr-defined]
         return limited
 
@@ -102,6 +105,11 @@ def current_prompts() -> Prompts:
     return current_app.extensions[_PROMPTS]
 
 
+def current_sms() -> SmsSender:
+    """Where texts to a phone go (verification codes)."""
+    return current_app.extensions[_SMS]
+
+
 def current_celery() -> Celery:
     """The Celery app built from this app (``celery_init_app``)."""
     return current_app.extensions["celery"]
@@ -115,6 +123,7 @@ def attach(
     notifier: Notifier,
     risk_words: RiskWords,
     prompts: Prompts,
+    sms: SmsSender,
 ) -> None:
     """Give ``app`` what the accessors above hand out; only ``create_app`` calls this."""
     app.extensions.update(
@@ -124,5 +133,6 @@ def attach(
             _NOTIFIER: notifier,
             _RISK_WORDS: risk_words,
             _PROMPTS: prompts,
+            _SMS: sms,
         }
     )

@@ -19,6 +19,7 @@ OPERATOR_VALUES = {
     "POSTGRES_PASSWORD": "a-strong-password",
     "MINIO_ROOT_USER": "voicebox-admin",
     "MINIO_ROOT_PASSWORD": "another-strong-password",
+    "VOICEBOX_SMS_GATEWAY_URL": "https://sms.example.org/send",
 }
 
 

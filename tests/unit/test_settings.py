@@ -20,6 +20,8 @@ GOOD_PRODUCTION = {
     "VOICEBOX_S3_BUCKET": "voicebox",
     "VOICEBOX_S3_ACCESS_KEY": "AKIAEXAMPLEKEY",
     "VOICEBOX_S3_SECRET_KEY": "a-real-secret-value",
+    "VOICEBOX_SMS": "http",
+    "VOICEBOX_SMS_GATEWAY_URL": "https://sms.example.org/send",
 }
 
 

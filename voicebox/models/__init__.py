@@ -27,6 +27,7 @@ from voicebox.models.library import (
     StoryBox,
 )
 from voicebox.models.message import Delivery, Direction, Kind, Message, MessageStatus, StoryCategory
+from voicebox.models.phone_code import CodePurpose, PhoneCode
 from voicebox.models.recording import Recording, RecordingStatus
 from voicebox.models.schedule import Schedule, Source
 from voicebox.models.token import AuthToken
@@ -53,6 +54,8 @@ __all__ = [
     "GroupMember",
     "Organisation",
     "Schedule",
+    "CodePurpose",
+    "PhoneCode",
     "Recording",
     "RecordingStatus",
     "Series",

@@ -13,12 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from voicebox.clock import utcnow
-from voicebox.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
-from voicebox.extensions import db
-from voicebox.models import Role, User, UserStatus
-from voicebox.services.accounts import tokens
+from voicebox.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized, Unavailable
+from voicebox.extensions import current_settings, current_sms, db
+from voicebox.models import CodePurpose, Role, User, UserStatus
+from voicebox.services.accounts import phone_codes, tokens
 from voicebox.services.accounts.tokens import Principal
 from voicebox.services.work import use_case
+from voicebox.sms import SmsFailed
 
 _hasher = PasswordHasher()
 _PHONE = re.compile(r"^\+[1-9][0-9]{6,14}$")
@@ -88,9 +89,43 @@ def _create_user(phone: str, password: str, display_name: str, role: Role) -> Us
 
 
 @use_case
-def register(phone: str, password: str, display_name: str, role: str) -> Session:
+def send_phone_code(phone: str, purpose: str) -> None:
+    """Text a one-time code for sign-up or a forgotten password. It answers the same whether or
+    not the number has an account; only the text says which, to whoever holds the phone."""
+    normalised = normalise_phone(phone)
+    registered = db.session.scalar(select(User.id).where(User.phone == normalised)) is not None
+    if purpose == CodePurpose.REGISTER and registered:
+        text = (
+            "【voicebox】这个号码已有账号：请登录，忘记密码可以重设。"
+            " This number already has a voicebox account: sign in, or reset your password."
+        )
+    elif purpose == CodePurpose.RESET and not registered:
+        text = (
+            "【voicebox】没有账号使用这个号码，可以用它注册。"
+            " No voicebox account uses this number; you can sign up with it."
+        )
+    else:
+        code = phone_codes.issue(normalised, purpose)
+        minutes = current_settings().phone_code_ttl_seconds // 60
+        text = (
+            f"【voicebox】验证码 {code}，{minutes} 分钟内有效，请勿告诉任何人。"
+            f" Your voicebox code is {code}; it works for {minutes} minutes. Never tell it to anyone."
+        )
+    try:
+        current_sms().send(normalised, text)
+    except SmsFailed:
+        raise Unavailable("The text could not be sent; try again in a minute.") from None
+
+
+@use_case
+def register(phone: str, password: str, display_name: str, role: str, code: str | None = None) -> Session:
+    """A new account; with phone verification on, ``code`` is the one texted to ``phone``."""
     if role not in SELF_SERVICE_ROLES:
         raise Invalid("Choose parent or volunteer.", {"role": ["Must be parent or volunteer."]})
+    if current_settings().phone_verification:
+        if not code:
+            raise Invalid("Enter the code we texted to this number.", {"code": ["Required."]})
+        phone_codes.use(normalise_phone(phone), CodePurpose.REGISTER, code)
     user = _create_user(phone, password, display_name, Role(role))
     token = tokens.issue(user=user)
     return Session(token, user)
@@ -233,3 +268,17 @@ def end_session(principal: Principal, session_id: str) -> None:
     if session_id not in {token.id for token in tokens.sessions(user.id)}:
         raise NotFound("No such session.")
     tokens.revoke(session_id)
+
+
+@use_case
+def reset_password(phone: str, code: str, new_password: str) -> None:
+    """A forgotten password replaced, with the code texted to the account's number; every
+    session of the account ends."""
+    _check_password(new_password)
+    normalised = normalise_phone(phone)
+    phone_codes.use(normalised, CodePurpose.RESET, code)
+    user = db.session.scalar(select(User).where(User.phone == normalised).with_for_update())
+    if user is None:  # the number's account went away after its code was sent
+        raise NotFound("No account uses this number.")
+    user.password_hash = _hasher.hash(new_password)
+    tokens.revoke_all(user.id)
