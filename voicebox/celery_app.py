@@ -33,6 +33,8 @@ BEAT_SCHEDULE = {
     "purge-help-desk": {"task": "voicebox.helpdesk.purge", "schedule": 3600.0},
     # Hourly, so a missed run costs an hour; the rows say who was nudged already.
     "nudge-guardians-of-quiet-children": {"task": "voicebox.watchdog.nudge", "schedule": 3600.0},
+    # A guardian's request enqueues the erasure at once; this finishes any a crash left.
+    "erase-children": {"task": "voicebox.families.erase", "schedule": 300.0},
 }
 
 

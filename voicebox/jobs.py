@@ -36,6 +36,7 @@ SWEEP_HELPDESK = "voicebox.helpdesk.sweep"
 PUSH_HELP_EVENT = "voicebox.helpdesk.push"
 PURGE_HELPDESK = "voicebox.helpdesk.purge"
 NUDGE_QUIET = "voicebox.watchdog.nudge"
+ERASE_CHILDREN = "voicebox.families.erase"
 # A transcode is killed after this long; its lease in the row outlasts it, so the sweeper never
 # starts a second copy beside one that is still alive.
 TRANSCODE_TIME_LIMIT_SECONDS = 960
@@ -54,6 +55,7 @@ TASK_NAMES = frozenset(
         PUSH_HELP_EVENT,
         PURGE_HELPDESK,
         NUDGE_QUIET,
+        ERASE_CHILDREN,
     }
 )
 _PENDING = "voicebox.jobs"

@@ -8,7 +8,7 @@ from celery.signals import worker_process_init
 
 from voicebox import create_app
 from voicebox.extensions import db
-from workers import accounts, delivery, helpdesk, media, uploads, watchdog  # noqa: F401 - registers the tasks
+from workers import accounts, delivery, families, helpdesk, media, uploads, watchdog  # noqa: F401 - registers the tasks
 
 flask_app = create_app()
 celery = flask_app.extensions["celery"]

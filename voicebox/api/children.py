@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 from voicebox.api.schemas import ChildSchema, StrictBoolean, Text, list_of
 from voicebox.api.security import authenticated, current_principal
 from voicebox.models import Child
-from voicebox.services.families import children
+from voicebox.services.families import children, erasure
 
 blp = Blueprint("children", __name__, url_prefix="/api/v1/children", description="Children")
 
@@ -62,3 +62,21 @@ def update_child(body: dict, child_id: str) -> Child:
 def get_child(child_id: str) -> Child:
     """One child the caller looks after"""
     return children.get_child(current_principal(), child_id)
+
+
+class EraseSchema(Schema):
+    confirm = fields.String(
+        required=True,
+        validate=validate.Length(max=80),
+        metadata={"description": "the child's display name, typed to confirm"},
+    )
+
+
+@blp.route("/<id:child_id>/erase", methods=["POST"])
+@authenticated()
+@blp.arguments(EraseSchema)
+@blp.response(202)
+def erase_child(body: dict, child_id: str) -> None:
+    """Erase the child and everything about them (this is how consent is withdrawn); nobody
+    reaches the child from now on, and a worker deletes every row and recording"""
+    erasure.request_erasure(current_principal(), child_id, body["confirm"])

@@ -67,7 +67,7 @@ class HelpRequestSchema(Schema):
     )
     text = fields.String(allow_none=True)
     audio = fields.Nested(ThreadAudioSchema, allow_none=True)
-    child = fields.Nested(HelpChildSchema)
+    child = fields.Nested(HelpChildSchema, allow_none=True, metadata={"description": "null once erased"})
     risk_terms = fields.List(fields.String())
     created_at = Timestamp()
     queued_at = Timestamp()

@@ -7,6 +7,7 @@ from voicebox.api.schemas import ChildSchema, DeviceSchema, Timestamp, list_of
 from voicebox.api.security import authenticated, current_principal
 from voicebox.models import User
 from voicebox.services.accounts import users
+from voicebox.services.families import erasure
 
 blp = Blueprint("me", __name__, url_prefix="/api/v1", description="The caller")
 
@@ -66,3 +67,25 @@ def list_sessions() -> dict:
 def end_session(session_id: str) -> None:
     """End one session of the account (a phone lost or lent)"""
     users.end_session(current_principal(), session_id)
+
+
+class DeleteAccountSchema(Schema):
+    password = fields.String(required=True, validate=validate.Length(max=users.MAX_PASSWORD))
+    erase_children = fields.List(
+        fields.String(validate=validate.Length(max=80)),
+        load_default=list,
+        validate=validate.Length(max=100),
+        metadata={
+            "description": "the display name of each child only you look after: erased with the account"
+        },
+    )
+
+
+@blp.route("/me/delete", methods=["POST"])
+@authenticated()
+@blp.arguments(DeleteAccountSchema)
+@blp.response(204)
+def delete_account(body: dict) -> None:
+    """Delete the account and what it recorded; 409 naming the children it would erase until
+    they are named in erase_children"""
+    erasure.delete_account(current_principal(), **body)

@@ -35,6 +35,9 @@ class Child(db.Model):
     # Quiet hours in minutes after local midnight (the window may cross midnight); None: none.
     quiet_start: Mapped[int | None] = mapped_column(Integer)
     quiet_end: Mapped[int | None] = mapped_column(Integer)
+    # A guardian asked for the child to be erased: nobody reaches the child from then on, and
+    # the sweeper erases every row and blob (see families/erasure.py).
+    erase_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
 
 class Guardianship(db.Model):

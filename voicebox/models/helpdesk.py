@@ -73,7 +73,9 @@ class HelpRequest(db.Model):
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    child_id: Mapped[str] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"))
+    # None once the child was erased: the request stays, with no link to anyone, for the
+    # safeguarding retention.
+    child_id: Mapped[str | None] = mapped_column(ForeignKey("children.id", ondelete="SET NULL"))
     device_id: Mapped[str | None] = mapped_column(ForeignKey("devices.id", ondelete="SET NULL"))
     category: Mapped[str] = mapped_column(String(16))
     urgent: Mapped[bool] = mapped_column(Boolean)

@@ -218,22 +218,26 @@ def logout(principal: Principal) -> None:
     tokens.revoke(principal.token_id)
 
 
-def _own_account(principal: Principal) -> User:
+def own_account(principal: Principal) -> User:
+    """The caller's own account; a child's device has none."""
     if principal.user is None:
         raise Forbidden("A child's device has no account of its own.")
     return principal.user
 
 
+def check_password_of(user: User, password: str, field: str = "password") -> None:
+    """Invalid unless ``password`` is the user's (asked again before what cannot be undone)."""
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        raise Invalid("The password is wrong.", {field: ["Not your password."]}) from None
+
+
 @use_case
 def change_password(principal: Principal, current_password: str, new_password: str) -> None:
     """A new password; every other session of the account ends, this one stays."""
-    user = _own_account(principal)
-    try:
-        _hasher.verify(user.password_hash, current_password)
-    except (VerificationError, InvalidHashError):
-        raise Invalid(
-            "The current password is wrong.", {"current_password": ["Not your current password."]}
-        ) from None
+    user = own_account(principal)
+    check_password_of(user, current_password, "current_password")
     _check_password(new_password)
     user.password_hash = _hasher.hash(new_password)
     tokens.revoke_all(user.id, keep=principal.token_id)
@@ -242,7 +246,7 @@ def change_password(principal: Principal, current_password: str, new_password: s
 @use_case
 def sign_out_everywhere(principal: Principal) -> None:
     """End every session of the account, this one too (a lost or shared phone)."""
-    tokens.revoke_all(_own_account(principal).id)
+    tokens.revoke_all(own_account(principal).id)
 
 
 @dataclass(frozen=True)
@@ -255,7 +259,7 @@ class SessionView:
 
 def list_sessions(principal: Principal) -> list[SessionView]:
     """The account's sessions that still work, newest first; ``current`` is the caller's."""
-    user = _own_account(principal)
+    user = own_account(principal)
     return [
         SessionView(token.id, token.created_at, token.expires_at, token.id == principal.token_id)
         for token in tokens.sessions(user.id)
@@ -264,7 +268,7 @@ def list_sessions(principal: Principal) -> list[SessionView]:
 
 @use_case
 def end_session(principal: Principal, session_id: str) -> None:
-    user = _own_account(principal)
+    user = own_account(principal)
     if session_id not in {token.id for token in tokens.sessions(user.id)}:
         raise NotFound("No such session.")
     tokens.revoke(session_id)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 from typing import Any, BinaryIO
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 
 from voicebox.clock import age, utcnow
 from voicebox.errors import Conflict, Forbidden, Invalid, NotFound
@@ -78,7 +78,7 @@ class HelpRequestView:
     priority: int
     text: str | None
     audio: ThreadAudio | None
-    child: dict[str, Any]
+    child: dict[str, Any] | None  # None once the child was erased
     risk_terms: list[str]
     created_at: datetime
     queued_at: datetime
@@ -145,12 +145,14 @@ def thread_view(principal: Principal, request: Any) -> HelpRequestView:
         .where(HelpReply.request_id == request.id)
         .order_by(HelpReply.created_at, HelpReply.id)
     ).all()
+    # One row: the child (None once erased, the request kept de-identified) and the holder.
     family = db.session.execute(
         select(
             Child.display_name, Child.birth_year, Child.timezone, User.id, User.display_name.label("holder")
         )
+        .select_from(select(literal(1)).subquery())
+        .outerjoin(Child, Child.id == request.child_id)
         .outerjoin(User, User.id == request.held_by)
-        .where(Child.id == request.child_id)
     ).one()
     recording = None
     if request.audio_recording_id is not None:
@@ -170,7 +172,9 @@ def thread_view(principal: Principal, request: Any) -> HelpRequestView:
             "display_name": family.display_name,
             "age": age(family.birth_year, family.timezone),
             "timezone": family.timezone,
-        },
+        }
+        if family.display_name is not None
+        else None,
         risk_terms=request.risk_terms if staff else [],
         created_at=request.created_at,
         queued_at=request.queued_at,
