@@ -140,6 +140,13 @@ class Settings:
     help_aging_seconds: int = _setting(900, _positive_int)
     volunteer_capacity: int = _setting(3, _positive_int)
     help_audio_retention_days: int = _setting(30, _positive_int)
+    # A resolved help request (text, replies, queue events) is deleted this long after it was
+    # resolved, and an audit entry this long after it was written.
+    help_record_retention_days: int = _setting(2190, _positive_int)
+    audit_retention_days: int = _setting(2190, _positive_int)
+    # A delivered message (and its recording) is deleted this long after delivery; 0 keeps it
+    # until someone deletes it.
+    message_retention_days: int = _setting(0, _non_negative_int)
     risk_words_file: str | None = _setting()
     quiet_days: int = _setting(7, _positive_int)
     prompts_file: str | None = _setting()

@@ -37,6 +37,7 @@ PUSH_HELP_EVENT = "voicebox.helpdesk.push"
 PURGE_HELPDESK = "voicebox.helpdesk.purge"
 NUDGE_QUIET = "voicebox.watchdog.nudge"
 ERASE_CHILDREN = "voicebox.families.erase"
+PURGE_MESSAGES = "voicebox.retention.purge_messages"
 # A transcode is killed after this long; its lease in the row outlasts it, so the sweeper never
 # starts a second copy beside one that is still alive.
 TRANSCODE_TIME_LIMIT_SECONDS = 960
@@ -56,6 +57,7 @@ TASK_NAMES = frozenset(
         PURGE_HELPDESK,
         NUDGE_QUIET,
         ERASE_CHILDREN,
+        PURGE_MESSAGES,
     }
 )
 _PENDING = "voicebox.jobs"

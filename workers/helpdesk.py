@@ -29,8 +29,16 @@ def push(event_id: str) -> bool:
 
 @shared_task(name=jobs.PURGE_HELPDESK, soft_time_limit=300)
 def purge() -> dict[str, int]:
-    """Delete recordings past their retention, and queue events too old to replay."""
-    audio = 0
+    """Delete what is past its retention: recordings, then whole resolved requests, audit
+    entries, and queue events too old to replay."""
+    audio = records = 0
     while (purged := timers.purge_audio()) == timers.BATCH:
         audio += purged
-    return {"requests_purged_of_audio": audio + purged, "events": timers.purge_events()}
+    while (deleted := timers.purge_records()) == timers.BATCH:
+        records += deleted
+    return {
+        "requests_purged_of_audio": audio + purged,
+        "requests_deleted": records + deleted,
+        "audit_entries": timers.purge_audit(),
+        "events": timers.purge_events(),
+    }

@@ -8,7 +8,16 @@ from celery.signals import worker_process_init
 
 from voicebox import create_app
 from voicebox.extensions import db
-from workers import accounts, delivery, families, helpdesk, media, uploads, watchdog  # noqa: F401 - registers the tasks
+from workers import (  # noqa: F401 - registers the tasks
+    accounts,
+    delivery,
+    families,
+    helpdesk,
+    media,
+    retention,
+    uploads,
+    watchdog,
+)
 
 flask_app = create_app()
 celery = flask_app.extensions["celery"]

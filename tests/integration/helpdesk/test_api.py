@@ -444,3 +444,26 @@ def test_an_admin_suspends_a_volunteer_at_once_and_reinstates_them(
     assert admin.post(f"/admin/volunteers/{applicant.user['id']}/reject").json["status"] == "rejected"
     assert applicant.put("/volunteer", {"available": True}).status_code == 403
     assert other.post(f"/admin/volunteers/{applicant.user['id']}/reinstate").status_code == 403
+
+
+def test_resolved_requests_and_the_audit_trail_go_after_their_retention(
+    app: Flask, make_child, pair_device, helper, staff, clock
+) -> None:
+    device = pair_device(make_child()["id"])
+    asked = ask(device, "school", text="Nobody sits with me")
+    volunteer = helper()
+    volunteer.post("/help-requests/claim")
+    assert (
+        volunteer.post(f"/help-requests/{asked['id']}/resolve", {"outcome": "supported"}).status_code == 200
+    )
+    admin = staff("admin")
+    assert admin.get("/admin/audit").json["items"]
+    settings = app.config["VOICEBOX_SETTINGS"]
+    with app.app_context():
+        assert (timers.purge_records(), timers.purge_audit()) == (0, 0)
+    clock(timedelta(days=max(settings.help_record_retention_days, settings.audit_retention_days), seconds=1))
+    with app.app_context():
+        assert timers.purge_records() == 1 and timers.purge_audit() > 0
+        assert events(app, asked["id"]) == []
+    assert staff("supervisor").get(f"/help-requests/{asked['id']}").status_code == 404
+    assert staff("admin").get("/admin/audit").json["items"] == []  # years on: a new session

@@ -1,4 +1,5 @@
-"""Sweeps of credentials nobody can use any more: expired tokens, pairing codes, invitations."""
+"""Sweeps of credentials nobody can use any more: expired tokens, pairing codes, invitations,
+codes texted to a phone."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from sqlalchemy import delete, or_
 
 from voicebox.clock import utcnow
 from voicebox.extensions import db
-from voicebox.models import AuthToken, GuardianInvite, PairingCode
+from voicebox.models import AuthToken, GuardianInvite, PairingCode, PhoneCode
 from voicebox.services.work import use_case
 
 # Revoked and expired tokens are kept a while so a support request about "why was I logged
@@ -31,6 +32,9 @@ def purge_expired_credentials() -> dict[str, int]:
         ).rowcount,
         "guardian_invites": db.session.execute(
             delete(GuardianInvite).where(GuardianInvite.expires_at < now, GuardianInvite.used_at.is_(None))
+        ).rowcount,
+        "phone_codes": db.session.execute(
+            delete(PhoneCode).where(or_(PhoneCode.expires_at < now, PhoneCode.used_at.is_not(None)))
         ).rowcount,
     }
     return removed

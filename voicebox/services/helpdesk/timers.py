@@ -17,6 +17,7 @@ from voicebox import jobs
 from voicebox.clock import utcnow
 from voicebox.extensions import current_settings, db
 from voicebox.models import (
+    AuditEntry,
     HelpEvent,
     HelpEventKind,
     HelpReply,
@@ -198,6 +199,39 @@ def purge_audio() -> int:
     recordings.remove(thread)
     log.info("purged the audio of %d resolved help requests (%d recordings)", len(requests), len(thread))
     return len(requests)
+
+
+@use_case
+def purge_records() -> int:
+    """Delete one batch of requests resolved longer ago than the record retention: their text,
+    replies and queue events (their audio went long before); the count."""
+    cutoff = utcnow() - timedelta(days=current_settings().help_record_retention_days)
+    requests = _due(
+        select(HelpRequest).where(
+            HelpRequest.status == HelpStatus.RESOLVED, HelpRequest.resolved_at <= cutoff
+        )
+    )
+    ids = [request.id for request in requests]
+    leftover = [request.audio_recording_id for request in requests if request.audio_recording_id]
+    leftover += db.session.scalars(
+        select(HelpReply.audio_recording_id).where(
+            HelpReply.request_id.in_(ids), HelpReply.audio_recording_id.is_not(None)
+        )
+    )
+    db.session.execute(
+        delete(HelpRequest).where(HelpRequest.id.in_(ids)), execution_options={"synchronize_session": False}
+    )
+    recordings.remove(leftover)
+    return len(ids)
+
+
+@use_case
+def purge_audit() -> int:
+    """Delete audit entries older than their retention; the count."""
+    cutoff = utcnow() - timedelta(days=current_settings().audit_retention_days)
+    return db.session.execute(
+        delete(AuditEntry).where(AuditEntry.at < cutoff).execution_options(synchronize_session=False)
+    ).rowcount
 
 
 @use_case
