@@ -64,6 +64,12 @@ class Gone(DomainError):
     status, title, slug = 410, "Gone", "gone"
 
 
+class ConsentRequired(DomainError):
+    """The guardian has not consented to the privacy policy as it is now."""
+
+    status, title, slug = 428, "Precondition Required", "consent-required"
+
+
 class Unavailable(DomainError):
     """Something the use case needs outside voicebox did not answer; trying again may work."""
 

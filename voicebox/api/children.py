@@ -80,3 +80,17 @@ def erase_child(body: dict, child_id: str) -> None:
     """Erase the child and everything about them (this is how consent is withdrawn); nobody
     reaches the child from now on, and a worker deletes every row and recording"""
     erasure.request_erasure(current_principal(), child_id, body["confirm"])
+
+
+class ConsentSchema(Schema):
+    guardian_consent = StrictBoolean(load_default=False)
+
+
+@blp.route("/<id:child_id>/consent", methods=["POST"])
+@authenticated()
+@blp.arguments(ConsentSchema)
+@blp.response(200, ChildSchema)
+def consent_again(body: dict, child_id: str) -> Child:
+    """Consent to the privacy policy as it is now; after it changes, every other call about the
+    child answers 428 until the guardian does"""
+    return children.consent_again(current_principal(), child_id, body["guardian_consent"])

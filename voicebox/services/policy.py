@@ -6,12 +6,13 @@ so ids cannot be probed.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 
-from voicebox.errors import Forbidden, NotFound
-from voicebox.extensions import db
+from voicebox.errors import ConsentRequired, Forbidden, NotFound
+from voicebox.extensions import current_settings, db
 from voicebox.models import (
     Child,
+    Consent,
     Curatorship,
     Direction,
     Guardianship,
@@ -31,18 +32,34 @@ def require_role(principal: Principal, *roles: str) -> None:
         raise Forbidden("Your account cannot do this.")
 
 
-def guarded_child(principal: Principal, child_id: str) -> Child:
-    """The child, if the caller is one of their guardians; NotFound for anyone else."""
+def guarded_child(principal: Principal, child_id: str, *, consented: bool = True) -> Child:
+    """The child, if the caller is one of their guardians; NotFound for anyone else. Unless
+    ``consented`` is False, the guardian must have consented to the policy's current version
+    (ConsentRequired): when the policy changes, they consent again before anything else."""
     if principal.user is None:
         raise NotFound("No such child.")
-    child = db.session.scalar(
-        select(Child)
+    version = current_settings().consent_policy_version
+    found = db.session.execute(
+        select(Child, Consent.id)
         .join(Guardianship, Guardianship.child_id == Child.id)
+        .outerjoin(
+            Consent,
+            and_(
+                Consent.child_id == Child.id,
+                Consent.guardian_id == principal.user.id,
+                Consent.policy_version == version,
+            ),
+        )
         .where(Child.id == child_id, Guardianship.user_id == principal.user.id)
-    )
-    if child is None:
+        .limit(1)
+    ).first()
+    if found is None:
         raise NotFound("No such child.")
-    return child
+    if consented and found[1] is None:
+        raise ConsentRequired(
+            f"The privacy policy changed (version {version}): consent to it again before anything else."
+        )
+    return found[0]
 
 
 def is_guardian(principal: Principal, child_id: str) -> bool:

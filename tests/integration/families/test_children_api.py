@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+from flask import Flask
 from sqlalchemy import func, select
 
-from tests.conftest import Api, build_app, dispose
+from tests.conftest import Api, app_env, build_app, dispose
 from voicebox.extensions import db
 from voicebox.models import Child, Consent
 
@@ -127,3 +129,26 @@ def test_only_parents_create_children(register) -> None:
     volunteer = register("volunteer")
     body = {"display_name": "Xiaoming", "birth_year": 2018, "guardian_consent": True}
     assert volunteer.post("/children", body).status_code == 403
+
+
+def test_after_the_policy_changes_a_guardian_consents_again_before_anything_else(
+    app: Flask, request: pytest.FixtureRequest, parent: Api, make_child
+) -> None:
+    child = make_child()
+    changed = build_app(app_env(request), VOICEBOX_CONSENT_POLICY_VERSION="2027-01")
+    try:
+        api = Api(changed.test_client(), parent.token)
+        path = f"/children/{child['id']}"
+        held = api.get(path)
+        assert held.status_code == 428 and "consent" in held.json["detail"]
+        assert api.get(f"{path}/devices").status_code == 428
+        assert api.post(f"{path}/consent", {"guardian_consent": False}).status_code == 422
+        assert api.post(f"{path}/consent", {"guardian_consent": True}).status_code == 200
+        assert api.get(path).status_code == 200
+        with changed.app_context():
+            of_child = select(Consent.policy_version).where(Consent.child_id == child["id"])
+            versions = set(db.session.scalars(of_child))
+            db.session.remove()
+        assert versions == {app.config["VOICEBOX_SETTINGS"].consent_policy_version, "2027-01"}
+    finally:
+        dispose(changed)

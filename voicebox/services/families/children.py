@@ -179,6 +179,15 @@ def list_guardians(principal: Principal, child_id: str) -> list[GuardianView]:
 
 
 @use_case
+def consent_again(principal: Principal, child_id: str, guardian_consent: bool) -> Child:
+    """A guardian consents to the privacy policy as it is now (after it changed)."""
+    child = policy.guarded_child(principal, child_id, consented=False)
+    _check_consent(guardian_consent)
+    _record_consent(child.id, principal.user.id)  # type: ignore[union-attr]
+    return child
+
+
+@use_case
 def invite_guardian(principal: Principal, child_id: str, relation: str) -> Invite:
     child = policy.guarded_child(principal, child_id)
     code = readable_code(INVITE_LENGTH)
