@@ -19,12 +19,12 @@ from voicebox.models import Message, Recording, RecordingStatus
 FINAL = {"delivered", "played", "failed", "scheduled"}
 
 
-def seeded_recording() -> str:
+def seeded_recording(original_key: str = "seed/original") -> str:
     """A ready recording written straight to the database, for tests that seed messages as
-    rows; it has no audio."""
+    rows; no audio, and no blob unless the test stores one at ``original_key``."""
     recording = Recording(
         status=RecordingStatus.READY,
-        original_key="seed/original",
+        original_key=original_key,
         original_bytes=1,
         max_seconds=600,
         duration_ms=1000,

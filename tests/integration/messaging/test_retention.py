@@ -9,9 +9,10 @@ import pytest
 from flask import Flask
 
 from tests.conftest import Api, app_env, build_app, dispose
+from tests.integration.recordings import seeded_recording
 from voicebox.clock import utcnow
 from voicebox.extensions import current_blob_store, db
-from voicebox.models import Delivery, Direction, Message, MessageStatus, Recording, RecordingStatus
+from voicebox.models import Delivery, Direction, Message, MessageStatus
 from voicebox.services.messaging import retention
 
 
@@ -20,16 +21,7 @@ def delivered(child_id: str, sender_id: str, days_ago: int) -> tuple[str, str]:
     the original's key."""
     key = f"recordings/retention-{days_ago}/original"
     current_blob_store().put(key, b"a voice")
-    recording = Recording(
-        status=RecordingStatus.READY,
-        original_key=key,
-        original_bytes=7,
-        max_seconds=600,
-        renditions=[],
-        attempts=1,
-    )
-    db.session.add(recording)
-    db.session.flush()
+    recording_id = seeded_recording(key)
     at = utcnow() - timedelta(days=days_ago)
     message = Message(
         kind="message",
@@ -37,7 +29,7 @@ def delivered(child_id: str, sender_id: str, days_ago: int) -> tuple[str, str]:
         direction=Direction.TO_CHILD,
         sender_user_id=sender_id,
         status=MessageStatus.DELIVERED,
-        recording_id=recording.id,
+        recording_id=recording_id,
         delivered_at=at,
     )
     db.session.add(message)
