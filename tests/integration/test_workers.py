@@ -15,7 +15,16 @@ from voicebox.extensions import db
 from voicebox.jobs import TASK_NAMES
 from voicebox.models import AuthToken, User
 from voicebox.services.accounts import tokens
-from workers import accounts, delivery, helpdesk, media, uploads, watchdog  # noqa: F401 - registers the tasks, as workers.main does
+from workers import (  # noqa: F401 - registers the tasks, as workers.main does
+    accounts,
+    delivery,
+    families,
+    helpdesk,
+    media,
+    retention,
+    uploads,
+    watchdog,
+)
 
 
 def add_tokens(app: Flask) -> None:
