@@ -142,6 +142,8 @@ def test_after_the_policy_changes_a_guardian_consents_again_before_anything_else
         held = api.get(path)
         assert held.status_code == 428 and "consent" in held.json["detail"]
         assert api.get(f"{path}/devices").status_code == 428
+        # Erasing is how consent is withdrawn: it needs none (here it stops at the name).
+        assert api.post(f"{path}/erase", {"confirm": "not the name"}).status_code == 422
         assert api.post(f"{path}/consent", {"guardian_consent": False}).status_code == 422
         assert api.post(f"{path}/consent", {"guardian_consent": True}).status_code == 200
         assert api.get(path).status_code == 200

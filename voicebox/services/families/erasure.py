@@ -43,8 +43,9 @@ BATCH = 20
 
 @use_case
 def request_erasure(principal: Principal, child_id: str, confirm: str) -> None:
-    """A guardian erases the child, typing the child's name to confirm."""
-    child = policy.guarded_child(principal, child_id)
+    """A guardian erases the child, typing the child's name to confirm; it is also how consent
+    is withdrawn, so it needs no consent to the policy's current version."""
+    child = policy.guarded_child(principal, child_id, consented=False)
     if confirm.strip() != child.display_name:
         raise Invalid(
             "Type the child's name exactly to confirm that everything about them is erased.",
@@ -83,9 +84,9 @@ def erase_due() -> int:
 
 def erase(child_id: str) -> None:
     """Erase one marked child: blobs, then rows. Safe to run twice, or after a crash."""
-    recordings = _recording_ids(child_id)
+    recording_ids = _recording_ids(child_id)
     uploads = list(db.session.scalars(select(Upload).where(Upload.owner_device_id.in_(_devices(child_id)))))
-    stored = db.session.scalars(select(Recording).where(Recording.id.in_(recordings)))
+    stored = db.session.scalars(select(Recording).where(Recording.id.in_(recording_ids)))
     keys = [
         key
         for r in stored
@@ -98,7 +99,7 @@ def erase(child_id: str) -> None:
     for key in keys:
         store.delete(key)
     with unit(alone=True):
-        _erase_rows(child_id, recordings)
+        _erase_rows(child_id, recording_ids)
 
 
 def _devices(child_id: str) -> Select:
@@ -125,7 +126,7 @@ def _recording_ids(child_id: str) -> list[str]:
     )
 
 
-def _erase_rows(child_id: str, recordings: list[str]) -> None:
+def _erase_rows(child_id: str, recording_ids: list[str]) -> None:
     if db.session.get(Child, child_id, with_for_update=True) is None:
         return  # erased by another run meanwhile
     requests = select(HelpRequest.id).where(HelpRequest.child_id == child_id)
@@ -146,10 +147,8 @@ def _erase_rows(child_id: str, recordings: list[str]) -> None:
             )
         )
     )
-    # Copies first: the family's stories they were given go with them.
-    db.session.execute(delete(Message).where(Message.child_id == child_id, Message.source_id.is_not(None)))
     db.session.execute(delete(Message).where(Message.child_id == child_id))
-    db.session.execute(delete(Recording).where(Recording.id.in_(recordings)))
+    db.session.execute(delete(Recording).where(Recording.id.in_(recording_ids)))
     db.session.execute(delete(Story).where(Story.id.in_(stories)))
     db.session.execute(delete(Upload).where(Upload.owner_device_id.in_(_devices(child_id))))
     # The rest goes with the child's row: devices and their tokens, schedules, consents,
