@@ -8,16 +8,7 @@ from celery.signals import worker_process_init
 
 from voicebox import create_app
 from voicebox.extensions import db
-from workers import (  # noqa: F401 - registers the tasks
-    accounts,
-    delivery,
-    families,
-    helpdesk,
-    media,
-    retention,
-    uploads,
-    watchdog,
-)
+from workers import tasks  # noqa: F401 - registers the tasks
 
 flask_app = create_app()
 celery = flask_app.extensions["celery"]

@@ -15,16 +15,7 @@ from voicebox.extensions import db
 from voicebox.jobs import TASK_NAMES
 from voicebox.models import AuthToken, User
 from voicebox.services.accounts import tokens
-from workers import (  # noqa: F401 - registers the tasks, as workers.main does
-    accounts,
-    delivery,
-    families,
-    helpdesk,
-    media,
-    retention,
-    uploads,
-    watchdog,
-)
+from workers import tasks  # noqa: F401 - registers the tasks, as workers.main does
 
 
 def add_tokens(app: Flask) -> None:
