@@ -13,8 +13,9 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
 from tests.conftest import Api
+from voicebox.clock import utcnow
 from voicebox.extensions import db
-from voicebox.models import Message, Recording, RecordingStatus
+from voicebox.models import Delivery, Direction, Message, MessageStatus, Recording, RecordingStatus
 
 FINAL = {"delivered", "played", "failed", "scheduled"}
 
@@ -34,6 +35,35 @@ def seeded_recording(original_key: str = "seed/original") -> str:
     db.session.add(recording)
     db.session.flush()
     return recording.id
+
+
+def deliver_directly(  # type: ignore[no-untyped-def]
+    app: Flask, child_id: str, sender_id: str, count: int, at=None, original_key: str = "seed/original"
+) -> list[str]:
+    """Delivered messages written straight to the database (the inbox reads only rows), sharing
+    one recording whose original is at ``original_key``."""
+    ids = []
+    with app.app_context():
+        recording_id = seeded_recording(original_key)
+        for n in range(count):
+            when = at or utcnow()
+            message = Message(
+                kind="message",
+                title=f"#{n}",
+                child_id=child_id,
+                direction=Direction.TO_CHILD,
+                sender_user_id=sender_id,
+                status=MessageStatus.DELIVERED,
+                recording_id=recording_id,
+                delivered_at=when,
+            )
+            db.session.add(message)
+            db.session.flush()
+            db.session.add(Delivery(message_id=message.id, child_id=child_id, due_at=when, delivered_at=when))
+            ids.append(message.id)
+        db.session.commit()
+        db.session.remove()
+    return ids
 
 
 def recording_of(app: Flask, message_id: str) -> Recording:
@@ -57,10 +87,6 @@ def set_recording(app: Flask, message_id: str, **values: object) -> None:
         db.session.execute(update(Recording).where(Recording.id == of_message).values(**values))
         db.session.commit()
         db.session.remove()
-
-
-def blob_keys(recording: Recording) -> list[str]:
-    return [recording.original_key, *(r["key"] for r in recording.renditions or [])]
 
 
 def send(sender: Api, to: str, audio: bytes, filename: str = "recording.bin", **fields: Any) -> Any:

@@ -14,7 +14,7 @@ from sqlalchemy import func, insert, select, update
 
 from tests import audio
 from tests.conftest import Api
-from tests.integration.recordings import blob_keys, fetch, post_form
+from tests.integration.recordings import fetch, post_form
 from tests.integration.sse import Listener
 from voicebox import jobs
 from voicebox.clock import utcnow
@@ -23,6 +23,7 @@ from voicebox.extensions import current_blob_store, db
 from voicebox.models import HelpEvent, HelpRequest, HelpStatus, Message, Recording, WaitingFor
 from voicebox.services.accounts import tokens
 from voicebox.services.helpdesk import claims, queue_events, timers
+from voicebox.services.messaging.recordings import blob_keys
 
 from .test_api import ask
 

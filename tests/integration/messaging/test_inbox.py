@@ -12,39 +12,12 @@ from flask import Flask
 
 from tests import audio
 from tests.conftest import Api
-from tests.integration.recordings import seeded_recording, send, wait_for
+from tests.integration.recordings import deliver_directly, send, wait_for
 from tests.integration.sse import Listener
 from voicebox import jobs
 from voicebox.clock import utcnow
 from voicebox.extensions import db
-from voicebox.models import Delivery, Direction, Message, MessageStatus
 from voicebox.services.messaging.messages import Mailbox
-
-
-def deliver_directly(app: Flask, child_id: str, sender_id: str, count: int, at=None) -> list[str]:  # type: ignore[no-untyped-def]
-    """Delivered messages written straight to the database: the inbox reads only rows."""
-    ids = []
-    with app.app_context():
-        recording_id = seeded_recording()
-        for n in range(count):
-            when = at or utcnow()
-            message = Message(
-                kind="message",
-                title=f"#{n}",
-                child_id=child_id,
-                direction=Direction.TO_CHILD,
-                sender_user_id=sender_id,
-                status=MessageStatus.DELIVERED,
-                recording_id=recording_id,
-                delivered_at=when,
-            )
-            db.session.add(message)
-            db.session.flush()
-            db.session.add(Delivery(message_id=message.id, child_id=child_id, due_at=when, delivered_at=when))
-            ids.append(message.id)
-        db.session.commit()
-        db.session.remove()
-    return ids
 
 
 def test_pages_neither_skip_nor_repeat_while_messages_arrive(

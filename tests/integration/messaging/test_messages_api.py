@@ -10,11 +10,12 @@ from sqlalchemy import select, update
 
 from tests import audio
 from tests.conftest import Api
-from tests.integration.recordings import blob_keys, fetch_audio, recording_of, send, wait_for
+from tests.integration.recordings import fetch_audio, recording_of, send, wait_for
 from voicebox import jobs
 from voicebox.clock import utcnow
 from voicebox.extensions import db
 from voicebox.models import Delivery, Message
+from voicebox.services.messaging.recordings import blob_keys
 
 
 def stored(app: Flask, keys: list[str]) -> list[bool]:

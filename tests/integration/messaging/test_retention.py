@@ -9,43 +9,30 @@ import pytest
 from flask import Flask
 
 from tests.conftest import Api, app_env, build_app, dispose
-from tests.integration.recordings import seeded_recording
+from tests.integration.recordings import deliver_directly
 from voicebox.clock import utcnow
 from voicebox.extensions import current_blob_store, db
-from voicebox.models import Delivery, Direction, Message, MessageStatus
+from voicebox.models import Message
 from voicebox.services.messaging import retention
 
 
-def delivered(child_id: str, sender_id: str, days_ago: int) -> tuple[str, str]:
+def delivered(app: Flask, child_id: str, sender_id: str, days_ago: int) -> tuple[str, str]:
     """A message delivered ``days_ago``, with a recording whose original is stored; its id and
     the original's key."""
     key = f"recordings/retention-{days_ago}/original"
-    current_blob_store().put(key, b"a voice")
-    recording_id = seeded_recording(key)
-    at = utcnow() - timedelta(days=days_ago)
-    message = Message(
-        kind="message",
-        child_id=child_id,
-        direction=Direction.TO_CHILD,
-        sender_user_id=sender_id,
-        status=MessageStatus.DELIVERED,
-        recording_id=recording_id,
-        delivered_at=at,
-    )
-    db.session.add(message)
-    db.session.flush()
-    db.session.add(Delivery(message_id=message.id, child_id=child_id, due_at=at, delivered_at=at))
-    db.session.commit()
-    return message.id, key
+    with app.app_context():
+        current_blob_store().put(key, b"a voice")
+    (message_id,) = deliver_directly(app, child_id, sender_id, 1, utcnow() - timedelta(days=days_ago), key)
+    return message_id, key
 
 
 def test_delivered_messages_are_kept_unless_a_retention_is_set(
     app: Flask, request: pytest.FixtureRequest, parent: Api, make_child
 ) -> None:
     child = make_child()
+    old, old_key = delivered(app, child["id"], parent.user["id"], days_ago=10)
+    new, new_key = delivered(app, child["id"], parent.user["id"], days_ago=1)
     with app.app_context():
-        old, old_key = delivered(child["id"], parent.user["id"], days_ago=10)
-        new, new_key = delivered(child["id"], parent.user["id"], days_ago=1)
         assert retention.purge_delivered() == 0  # the default keeps them
     limited = build_app(app_env(request), VOICEBOX_MESSAGE_RETENTION_DAYS="7")
     try:

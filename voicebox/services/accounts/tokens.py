@@ -123,17 +123,14 @@ def _lookup(params: dict) -> Row | None:
 
 def sessions(user_id: str) -> list[AuthToken]:
     """The user's tokens that still work, newest first."""
-    return list(
-        db.session.scalars(
-            select(AuthToken)
-            .where(
-                AuthToken.user_id == user_id,
-                AuthToken.revoked_at.is_(None),
-                AuthToken.expires_at > utcnow(),
-            )
-            .order_by(AuthToken.created_at.desc(), AuthToken.id)
-        )
+    working = (
+        select(AuthToken)
+        .outerjoin(User, AuthToken.user_id == User.id)
+        .outerjoin(Device, AuthToken.device_id == Device.id)
+        .where(AuthToken.user_id == user_id, *_HOLDS)
+        .order_by(AuthToken.created_at.desc(), AuthToken.id)
     )
+    return list(db.session.scalars(working, {"now": utcnow()}))
 
 
 def revoke_all(user_id: str, keep: str | None = None) -> None:

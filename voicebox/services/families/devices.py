@@ -101,10 +101,19 @@ def revoke_device(principal: Principal, child_id: str, device_id: str) -> None:
     )
     if device is None:
         raise NotFound("No such device.")
+    unpair(child.id, device.id)
+
+
+def unpair(child_id: str, device_id: str | None = None) -> None:
+    """Unpair one of the child's devices (or all of them) and revoke their tokens, in the
+    caller's transaction."""
     now = utcnow()
-    device.revoked_at = now
+    which = [Device.child_id == child_id, Device.revoked_at.is_(None)]
+    if device_id is not None:
+        which.append(Device.id == device_id)
     db.session.execute(
         update(AuthToken)
-        .where(AuthToken.device_id == device.id, AuthToken.revoked_at.is_(None))
+        .where(AuthToken.device_id.in_(select(Device.id).where(*which)), AuthToken.revoked_at.is_(None))
         .values(revoked_at=now)
     )
+    db.session.execute(update(Device).where(*which).values(revoked_at=now))

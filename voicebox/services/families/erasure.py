@@ -19,7 +19,6 @@ from voicebox.clock import utcnow
 from voicebox.errors import Conflict, Invalid
 from voicebox.extensions import current_blob_store, db
 from voicebox.models import (
-    AuthToken,
     Child,
     Device,
     Direction,
@@ -30,12 +29,12 @@ from voicebox.models import (
     Recording,
     Story,
     Upload,
-    UploadChunk,
 )
 from voicebox.services import policy
 from voicebox.services.accounts import users
 from voicebox.services.accounts.tokens import Principal
-from voicebox.services.messaging import recordings
+from voicebox.services.families import devices
+from voicebox.services.messaging import recordings, uploads
 from voicebox.services.work import end_read, unit, use_case
 
 BATCH = 20
@@ -57,18 +56,9 @@ def request_erasure(principal: Principal, child_id: str, confirm: str) -> None:
 def mark(child: Child) -> None:
     """Cut the child off from everyone now and leave the rest to the sweeper (in the caller's
     transaction)."""
-    now = utcnow()
-    child.erase_requested_at = child.erase_requested_at or now
+    child.erase_requested_at = child.erase_requested_at or utcnow()
     db.session.execute(delete(Guardianship).where(Guardianship.child_id == child.id))
-    devices = select(Device.id).where(Device.child_id == child.id)
-    db.session.execute(
-        update(Device).where(Device.child_id == child.id, Device.revoked_at.is_(None)).values(revoked_at=now)
-    )
-    db.session.execute(
-        update(AuthToken)
-        .where(AuthToken.device_id.in_(devices), AuthToken.revoked_at.is_(None))
-        .values(revoked_at=now)
-    )
+    devices.unpair(child.id)
     jobs.enqueue(jobs.ERASE_CHILDREN)
 
 
@@ -85,15 +75,10 @@ def erase_due() -> int:
 def erase(child_id: str) -> None:
     """Erase one marked child: blobs, then rows. Safe to run twice, or after a crash."""
     recording_ids = _recording_ids(child_id)
-    uploads = list(db.session.scalars(select(Upload).where(Upload.owner_device_id.in_(_devices(child_id)))))
     stored = db.session.scalars(select(Recording).where(Recording.id.in_(recording_ids)))
-    keys = [
-        key
-        for r in stored
-        for key in (r.original_key, *(rendition["key"] for rendition in r.renditions or []))
-    ]
-    chunks = select(UploadChunk.key).where(UploadChunk.upload_id.in_([upload.id for upload in uploads]))
-    keys += [*db.session.scalars(chunks), *(upload.blob_key for upload in uploads if upload.blob_key)]
+    keys = [key for recording in stored for key in recordings.blob_keys(recording)]
+    unsent = db.session.scalars(select(Upload).where(Upload.owner_device_id.in_(_devices(child_id))))
+    keys += uploads.blob_keys(list(unsent))
     end_read()
     store = current_blob_store()
     for key in keys:
@@ -164,15 +149,14 @@ def delete_account(principal: Principal, password: str, erase_children: list[str
     organisation's library stays, the organisation's."""
     user = users.own_account(principal)
     users.check_password_of(user, password)
-    sole = [
-        child
-        for child in db.session.scalars(
+    one_guardian = select(Guardianship.child_id).group_by(Guardianship.child_id).having(func.count() == 1)
+    sole = list(
+        db.session.scalars(
             select(Child)
             .join(Guardianship, Guardianship.child_id == Child.id)
-            .where(Guardianship.user_id == user.id)
+            .where(Guardianship.user_id == user.id, Child.id.in_(one_guardian))
         )
-        if db.session.scalar(select(func.count()).where(Guardianship.child_id == child.id)) == 1
-    ]
+    )
     names = sorted(child.display_name for child in sole)
     if sorted(name.strip() for name in erase_children) != names:
         raise Conflict(
@@ -193,7 +177,6 @@ def delete_account(principal: Principal, password: str, erase_children: list[str
     db.session.execute(delete(Message).where(Message.sender_user_id == user.id))
     recordings.remove([row.recording_id for row in recorded])
     db.session.execute(delete(Story).where(Story.id.in_([row.story_id for row in recorded if row.story_id])))
-    for upload in db.session.scalars(select(Upload).where(Upload.owner_user_id == user.id)):
-        chunks = db.session.scalars(select(UploadChunk.key).where(UploadChunk.upload_id == upload.id))
-        jobs.delete_blobs([*chunks, *([upload.blob_key] if upload.blob_key else [])])
+    unsent = db.session.scalars(select(Upload).where(Upload.owner_user_id == user.id))
+    jobs.delete_blobs(uploads.blob_keys(list(unsent)))
     db.session.delete(user)

@@ -166,6 +166,18 @@ def push(event_id: int, notifier: Notifier) -> bool:
     return True
 
 
+def _thread_recordings(requests: list[HelpRequest]) -> list[str]:
+    """The recordings in these requests' threads: each request's own, and its replies'."""
+    replies = select(HelpReply.audio_recording_id).where(
+        HelpReply.request_id.in_([request.id for request in requests]),
+        HelpReply.audio_recording_id.is_not(None),
+    )
+    return [
+        *(request.audio_recording_id for request in requests if request.audio_recording_id),
+        *db.session.scalars(replies),
+    ]
+
+
 @use_case
 def purge_audio() -> int:
     """Delete the recordings of requests resolved longer ago than the retention; the count."""
@@ -180,14 +192,7 @@ def purge_audio() -> int:
     if not requests:
         return 0
     ids = [request.id for request in requests]
-    thread = [
-        *(request.audio_recording_id for request in requests if request.audio_recording_id),
-        *db.session.scalars(
-            select(HelpReply.audio_recording_id).where(
-                HelpReply.request_id.in_(ids), HelpReply.audio_recording_id.is_not(None)
-            )
-        ),
-    ]
+    thread = _thread_recordings(requests)
     now = utcnow()
     for request in requests:
         request.audio_recording_id = None
@@ -212,12 +217,7 @@ def purge_records() -> int:
         )
     )
     ids = [request.id for request in requests]
-    leftover = [request.audio_recording_id for request in requests if request.audio_recording_id]
-    leftover += db.session.scalars(
-        select(HelpReply.audio_recording_id).where(
-            HelpReply.request_id.in_(ids), HelpReply.audio_recording_id.is_not(None)
-        )
-    )
+    leftover = _thread_recordings(requests)
     db.session.execute(
         delete(HelpRequest).where(HelpRequest.id.in_(ids)), execution_options={"synchronize_session": False}
     )

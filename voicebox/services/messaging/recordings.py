@@ -85,11 +85,16 @@ def open_audio(recording_id: str, format_: str) -> str | BlobStream:
     return BlobStream(store.stat(key), lambda start, stop: store.open_range(key, start, stop), ttl)
 
 
+def blob_keys(recording: Recording) -> list[str]:
+    """Where a recording's audio is stored: the original and each rendition."""
+    return [recording.original_key, *(r["key"] for r in recording.renditions or [])]
+
+
 def remove(recording_ids: list[str]) -> None:
     """Delete recordings nothing refers to any more (in the caller's transaction); their blobs
     go once it commits."""
     db.session.flush()  # the rows that referred to them are gone first
     found = db.session.scalars(select(Recording).where(Recording.id.in_(recording_ids)))
     for recording in found:
-        jobs.delete_blobs([recording.original_key, *(r["key"] for r in recording.renditions or [])])
+        jobs.delete_blobs(blob_keys(recording))
         db.session.delete(recording)

@@ -213,12 +213,17 @@ def terminate(principal: Principal, upload_id: str) -> None:
     _remove(upload)
 
 
+def blob_keys(uploads: list[Upload]) -> list[str]:
+    """Where the uploads' bytes are stored: their chunks, and the joined file of a finished one."""
+    chunks = select(UploadChunk.key).where(UploadChunk.upload_id.in_([upload.id for upload in uploads]))
+    return [*db.session.scalars(chunks), *(upload.blob_key for upload in uploads if upload.blob_key)]
+
+
 def _remove(upload: Upload) -> None:
     """Blobs first, then the row, committed on its own: a failure half-way leaves the row, so
     the next purge retries."""
     store = current_blob_store()
-    keys = [c.key for c in db.session.scalars(select(UploadChunk).where(UploadChunk.upload_id == upload.id))]
-    for key in [*keys, *([upload.blob_key] if upload.blob_key else [])]:
+    for key in blob_keys([upload]):
         store.delete(key)
     with unit(alone=True):
         db.session.delete(upload)
