@@ -147,6 +147,9 @@ class Settings:
     # A delivered message (and its recording) is deleted this long after delivery; 0 keeps it
     # until someone deletes it.
     message_retention_days: int = _setting(0, _non_negative_int)
+    # A child's export (a zip of everything held about them) can be downloaded this long after
+    # it is ready, and is then deleted.
+    export_retention_hours: int = _setting(24, _positive_int)
     risk_words_file: str | None = _setting()
     quiet_days: int = _setting(7, _positive_int)
     prompts_file: str | None = _setting()

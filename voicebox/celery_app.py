@@ -35,6 +35,7 @@ BEAT_SCHEDULE = {
     "nudge-guardians-of-quiet-children": {"task": "voicebox.watchdog.nudge", "schedule": 3600.0},
     # A guardian's request enqueues the erasure at once; this finishes any a crash left.
     "erase-children": {"task": "voicebox.families.erase", "schedule": 300.0},
+    "sweep-exports": {"task": "voicebox.families.sweep_exports", "schedule": 300.0},
     "purge-old-messages": {"task": "voicebox.retention.purge_messages", "schedule": 3600.0},
 }
 

@@ -37,6 +37,8 @@ PUSH_HELP_EVENT = "voicebox.helpdesk.push"
 PURGE_HELPDESK = "voicebox.helpdesk.purge"
 NUDGE_QUIET = "voicebox.watchdog.nudge"
 ERASE_CHILDREN = "voicebox.families.erase"
+EXPORT_CHILD = "voicebox.families.export"
+SWEEP_EXPORTS = "voicebox.families.sweep_exports"
 PURGE_MESSAGES = "voicebox.retention.purge_messages"
 # A transcode is killed after this long; its lease in the row outlasts it, so the sweeper never
 # starts a second copy beside one that is still alive.
@@ -57,6 +59,8 @@ TASK_NAMES = frozenset(
         PURGE_HELPDESK,
         NUDGE_QUIET,
         ERASE_CHILDREN,
+        EXPORT_CHILD,
+        SWEEP_EXPORTS,
         PURGE_MESSAGES,
     }
 )

@@ -2,6 +2,7 @@
 
 from voicebox.models.child import Child, Consent, GuardianInvite, Guardianship, Relation
 from voicebox.models.device import Device, PairingCode
+from voicebox.models.export import Export, ExportStatus
 from voicebox.models.helpdesk import (
     AuditEntry,
     Category,
@@ -67,6 +68,8 @@ __all__ = [
     "Consent",
     "Delivery",
     "Device",
+    "Export",
+    "ExportStatus",
     "Direction",
     "GuardianInvite",
     "Guardianship",

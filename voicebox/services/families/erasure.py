@@ -33,7 +33,7 @@ from voicebox.models import (
 from voicebox.services import policy
 from voicebox.services.accounts import users
 from voicebox.services.accounts.tokens import Principal
-from voicebox.services.families import devices
+from voicebox.services.families import devices, exports
 from voicebox.services.messaging import recordings, uploads
 from voicebox.services.work import end_read, unit, use_case
 
@@ -79,6 +79,7 @@ def erase(child_id: str) -> None:
     keys = [key for recording in stored for key in recordings.blob_keys(recording)]
     unsent = db.session.scalars(select(Upload).where(Upload.owner_device_id.in_(_devices(child_id))))
     keys += uploads.blob_keys(list(unsent))
+    keys += exports.blob_keys(child_id)
     end_read()
     store = current_blob_store()
     for key in keys:
@@ -137,7 +138,7 @@ def _erase_rows(child_id: str, recording_ids: list[str]) -> None:
     db.session.execute(delete(Story).where(Story.id.in_(stories)))
     db.session.execute(delete(Upload).where(Upload.owner_device_id.in_(_devices(child_id))))
     # The rest goes with the child's row: devices and their tokens, schedules, consents,
-    # invitations, groups, series.
+    # invitations, groups, series, exports.
     db.session.execute(delete(Child).where(Child.id == child_id))
     db.session.expunge_all()
 
