@@ -95,3 +95,26 @@ def test_odd_ids_in_paths_are_404(child_id: str, device_id: str, parent: Api) ->
     ):
         assert_problem(response)
         assert response.status_code in (308, 404, 405)  # 308: an id of only whitespace leaves "/children/"
+
+
+# Found by tests/integration/test_fuzz.py, kept here as ordinary tests.
+
+
+def test_a_device_removing_a_guardian_is_told_there_is_no_such_child(
+    parent: Api, make_child, pair_device
+) -> None:
+    child = make_child()
+    device = pair_device(child["id"])
+    response = device.delete(f"/children/{child['id']}/guardians/{parent.user['id']}")
+    assert_problem(response)
+    assert response.status_code == 404
+    assert [g["id"] for g in parent.get(f"/children/{child['id']}/guardians").json["items"]] == [
+        parent.user["id"]
+    ]
+
+
+def test_an_answer_without_a_body_has_no_content_type(anonymous: Api, parent: Api) -> None:
+    capabilities = anonymous.options("/uploads")
+    assert capabilities.status_code == 204 and "Content-Type" not in capabilities.headers
+    logged_out = parent.post("/auth/logout")
+    assert logged_out.status_code == 204 and "Content-Type" not in logged_out.headers

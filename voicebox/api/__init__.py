@@ -1,7 +1,10 @@
 """The HTTP edge: one blueprint per resource, all under /api/v1."""
 
-from flask import Flask
+import http
+
+from flask import Flask, Response
 from flask_smorest import Api
+from flask_smorest.utils import prepare_response
 from werkzeug.routing import BaseConverter
 
 from voicebox.api import (
@@ -24,6 +27,7 @@ from voicebox.api import (
     volunteer,
 )
 from voicebox.api.schemas import ProblemSchema
+from voicebox.errors import PROBLEM_JSON
 
 BLUEPRINTS = (
     auth,
@@ -50,11 +54,35 @@ BLOB_LINK_PREFIX = "/api/v1/blobs"
 class VoiceboxApi(Api):
     ERROR_SCHEMA = ProblemSchema
 
+    def _register_responses(self) -> None:
+        """The error responses, as flask-smorest registers them, but typed as what every error
+        answers: problem details, ``application/problem+json``."""
+        for status in http.HTTPStatus:
+            response: dict = {"description": status.phrase}
+            if not (100 <= status < 200) and status not in (204, 304):
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM_JSON)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Default error response", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_JSON)
+        self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, response, lazy=True)
+
 
 class IdConverter(BaseConverter):
     """Ids in paths: anything else is not routed at all (404), so it never reaches a query."""
 
     regex = r"[A-Za-z0-9_-]{1,64}"
+
+
+def _untyped_without_body(response: Response) -> Response:
+    """An answer with no body (204, a tus upload's state) has no content type; Flask would call
+    it text/html."""
+    empty = response.status_code in (204, 304) or (
+        not response.is_streamed and response.calculate_content_length() == 0
+    )
+    if empty:
+        del response.headers["Content-Type"]
+    return response
 
 
 def register_api(app: Flask) -> Api:
@@ -70,6 +98,7 @@ def register_api(app: Flask) -> Api:
             "security": [{"bearerAuth": []}],
         },
     )
+    app.after_request(_untyped_without_body)
     api = VoiceboxApi(app)
     api.register_converter(IdConverter, lambda _: {"type": "string", "pattern": f"^{IdConverter.regex}$"})
     for module in BLUEPRINTS:

@@ -240,7 +240,7 @@ def cancel_invite(principal: Principal, child_id: str, invite_id: str) -> None:
 def remove_guardian(principal: Principal, child_id: str, user_id: str) -> None:
     """A guardian removes another (or leaves, which needs no consent to a changed policy); a
     child always keeps one. The one removed loses the child's messages from their inbox."""
-    leaving = user_id == principal.user.id  # type: ignore[union-attr]
+    leaving = principal.user is not None and user_id == principal.user.id
     child = policy.guarded_child(principal, child_id, consented=not leaving)
     # The child's row locked: two guardians removing each other at once cannot both succeed.
     db.session.execute(select(Child.id).where(Child.id == child.id).with_for_update())
