@@ -21,6 +21,27 @@ TUS_EXTENSIONS = "creation,creation-with-upload,termination,expiration,checksum"
 OFFSET_CONTENT_TYPE = "application/offset+octet-stream"
 
 
+def _header(name: str, description: str, *, required: bool = False, digits: bool = False) -> dict:
+    schema = {"type": "string", "pattern": "^[0-9]{1,19}$"} if digits else {"type": "string"}
+    return {"in": "header", "name": name, "required": required, "description": description, "schema": schema}
+
+
+def _answer(description: str, *headers: str) -> dict:
+    return {"description": description, "headers": {name: {"schema": {"type": "string"}} for name in headers}}
+
+
+# The protocol lives in headers; documented, so clients and fuzzers can speak it.
+TUS_RESUMABLE = {
+    "in": "header",
+    "name": "Tus-Resumable",
+    "required": True,
+    "schema": {"type": "string", "enum": [TUS_VERSION]},
+}
+CHUNK = {"content": {OFFSET_CONTENT_TYPE: {"schema": {"type": "string", "format": "binary"}}}}
+CHECKSUM = _header("Upload-Checksum", "sha1 and the chunk's base64 digest")
+STATE = ("Tus-Resumable", "Upload-Offset", "Upload-Length", "Upload-Expires")
+
+
 class TusVersionUnsupported(DomainError):
     status, title, slug = 412, "Precondition Failed", "tus-version"
     headers = {"Tus-Version": TUS_VERSION}
@@ -66,7 +87,10 @@ def _state(upload: Upload, status: int) -> Response:
 
 
 @blp.route("", methods=["OPTIONS"])
-@blp.doc(security=[])
+@blp.doc(
+    security=[],
+    responses={"204": _answer("What is supported", "Tus-Version", "Tus-Extension", "Tus-Max-Size")},
+)
 def capabilities() -> Response:
     """What this tus server supports"""
     response = Response(status=204)
@@ -79,6 +103,16 @@ def capabilities() -> Response:
 
 @blp.route("", methods=["POST"])
 @authenticated(slow_body=True)
+@blp.doc(
+    parameters=[
+        TUS_RESUMABLE,
+        _header("Upload-Length", "the recording's size in bytes", required=True, digits=True),
+        _header("Upload-Metadata", "tus metadata: comma-separated keys, each with its base64 value"),
+        CHECKSUM,
+    ],
+    requestBody={**CHUNK, "required": False},
+    responses={"201": _answer("Started; Location names the upload", "Location", *STATE)},
+)
 def create_upload() -> Response:
     """Start an upload of Upload-Length bytes (a first chunk may come in the body)"""
     _require_tus()
@@ -97,6 +131,7 @@ def create_upload() -> Response:
 
 @blp.route("/<id:upload_id>", methods=["HEAD"])
 @authenticated()
+@blp.doc(parameters=[TUS_RESUMABLE], responses={"200": _answer("How far it got", *STATE)})
 def upload_offset(upload_id: str) -> Response:
     """How many bytes of the upload the server holds"""
     _require_tus()
@@ -105,6 +140,15 @@ def upload_offset(upload_id: str) -> Response:
 
 @blp.route("/<id:upload_id>", methods=["PATCH"])
 @authenticated(slow_body=True)
+@blp.doc(
+    parameters=[
+        TUS_RESUMABLE,
+        _header("Upload-Offset", "where this chunk begins", required=True, digits=True),
+        CHECKSUM,
+    ],
+    requestBody={**CHUNK, "required": True},
+    responses={"204": _answer("Appended", *STATE)},
+)
 def append_chunk(upload_id: str) -> Response:
     """Append bytes at Upload-Offset (Upload-Checksum: sha1 checked)"""
     _require_tus()
@@ -115,6 +159,7 @@ def append_chunk(upload_id: str) -> Response:
 
 @blp.route("/<id:upload_id>", methods=["DELETE"])
 @authenticated()
+@blp.doc(parameters=[TUS_RESUMABLE], responses={"204": _answer("Abandoned", "Tus-Resumable")})
 def terminate_upload(upload_id: str) -> Response:
     """Abandon the upload and delete what it stored"""
     _require_tus()
