@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import click
+from aiohttp import web
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from voicebox.celery_app import QUEUES
 from voicebox.errors import DomainError
 from voicebox.models import Role
+from voicebox.push import server
 from voicebox.services.accounts import users
 
 STOP_GRACE_SECONDS = 10
@@ -67,9 +71,12 @@ def beat_command(log_level: str) -> list[str]:
 @click.option("--port", default=8000, show_default=True)
 @with_appcontext
 def up(host: str, port: int) -> None:
-    """Run the API, a Celery worker and beat together; Ctrl-C stops all three."""
+    """Run the API, the push server, a Celery worker and beat together; Ctrl-C stops them all."""
     settings = current_app.config["VOICEBOX_SETTINGS"]
     python = sys.executable
+    # The push server holds the port: it serves the live streams and passes every other
+    # request to the API on a socket of its own, adding one hop the API trusts.
+    api_socket = f"unix:{Path(settings.data_dir) / 'api.sock'}"
     commands = {
         "api": [
             python,
@@ -80,13 +87,29 @@ def up(host: str, port: int) -> None:
             "--workers",
             "2",
             "--bind",
-            f"{host}:{port}",
+            api_socket,
             "voicebox:create_app()",
+        ],
+        "push": [
+            python,
+            "-m",
+            "voicebox",
+            "push",
+            "--host",
+            host,
+            "--port",
+            str(port),
+            "--upstream",
+            api_socket,
         ],
         "worker": worker_command(settings.worker_concurrency, settings.log_level),
         "beat": beat_command(settings.log_level),
     }
-    processes = {name: subprocess.Popen(argv) for name, argv in commands.items()}
+    behind_push = {**os.environ, "VOICEBOX_PROXY_HOPS": str(settings.proxy_hops + 1)}
+    processes = {
+        name: subprocess.Popen(argv, env=behind_push if name == "api" else None)
+        for name, argv in commands.items()
+    }
     click.echo(f"voicebox is up on http://{host}:{port}/api/v1/health (Ctrl-C stops it)")
     stopping = False
 
@@ -116,7 +139,26 @@ def up(host: str, port: int) -> None:
     sys.exit(exit_code)
 
 
+@click.command("push")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8001, show_default=True)
+@click.option(
+    "--upstream", help="pass every other request on to the API there: unix:/path or http://host:port"
+)
+@with_appcontext
+def push(host: str, port: int, upstream: str | None) -> None:
+    """Serve the live streams from one asyncio process (run one per core)."""
+    limit = server.raise_open_file_limit()
+    settings = current_app.config["VOICEBOX_SETTINGS"]
+    app = server.create_push_app(current_app._get_current_object(), upstream)  # type: ignore[attr-defined]
+    click.echo(
+        f"push server on http://{host}:{port}: up to {settings.push_max_streams} streams, {limit} open files"
+    )
+    web.run_app(app, host=host, port=port, print=None, access_log=None, shutdown_timeout=5)
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(create_supervisor)
     app.cli.add_command(up)
+    app.cli.add_command(push)

@@ -47,19 +47,29 @@ def audio_response(audio: str | BlobStream) -> Response:
     return blob_response(audio.info, audio.read, audio.max_age)
 
 
+# What every stream says first (how soon to reconnect), and between events to keep the line.
+SSE_PREAMBLE = f"retry: {RECONNECT_MS}\n\n"
+SSE_KEEP_ALIVE = ": keep-alive\n\n"
+# What a stream sends: its headers (proxies must not hold events back), and how each event reads.
+SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+
+
+def sse_event(event_id: str, item: Any, schema: Schema, name_of: Callable[[Any], str]) -> str:
+    return f"id: {event_id}\nevent: {name_of(item)}\ndata: {schema.dumps(item)}\n\n"
+
+
 def event_stream(events: Iterator[Event], schema: Schema, name_of: Callable[[Any], str]) -> Response:
     """Server-Sent Events: each item rendered by ``schema`` under its id, keep-alives between."""
 
     def lines() -> Iterator[str]:
-        yield f"retry: {RECONNECT_MS}\n\n"
+        yield SSE_PREAMBLE
         for event in events:
             if event is None:
-                yield ": keep-alive\n\n"
+                yield SSE_KEEP_ALIVE
             else:
                 event_id, item = event
-                yield f"id: {event_id}\nevent: {name_of(item)}\ndata: {schema.dumps(item)}\n\n"
+                yield sse_event(event_id, item, schema, name_of)
 
     response = Response(stream_with_context(lines()), mimetype="text/event-stream")
-    response.headers["Cache-Control"] = "no-cache"
-    response.headers["X-Accel-Buffering"] = "no"  # proxies must not hold events back
+    response.headers.update(SSE_HEADERS)
     return response

@@ -1,4 +1,5 @@
-"""Wake-ups for live streams: Redis pub/sub across processes, or in process when embedded.
+"""Wake-ups for live streams: Redis pub/sub across processes; when embedded, in process and,
+for the push server, a datagram to its socket in the data folder (no server to install).
 
 An event here is only a hint that a topic changed; readers go back to the database for what
 changed, so a lost or merged wake-up delays a stream by one poll and loses nothing.
@@ -6,9 +7,12 @@ changed, so a lost or merged wake-up delays a stream by one poll and loses nothi
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import threading
 from abc import ABC, abstractmethod
 from collections import defaultdict
+from pathlib import Path
 
 import redis
 
@@ -53,19 +57,27 @@ class _LocalSubscription(Subscription):
 
 
 class LocalEventBus(EventBus):
-    """Reaches only the process it lives in; streams poll the database for the rest."""
+    """Reaches the process it lives in, and the push server's socket if one listens there;
+    the API's own streams poll the database for the rest."""
 
     # Embedded workers deliver in another process, whose wake-ups never reach this one.
     poll_seconds = 2.0
 
-    def __init__(self) -> None:
+    def __init__(self, socket_path: Path | None = None) -> None:
         self.changed = threading.Condition()
         self.counts: defaultdict[str, int] = defaultdict(int)
+        self.socket_path = socket_path
 
     def publish(self, topic: str) -> None:
         with self.changed:
             self.counts[topic] += 1
             self.changed.notify_all()
+        if self.socket_path is not None and self.socket_path.exists():
+            # No push server listening, or it is behind: its streams poll. A full receiver
+            # drops the wake-up at once, so publishing never waits.
+            with contextlib.suppress(OSError), socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sender:
+                sender.setblocking(False)
+                sender.sendto(topic.encode(), str(self.socket_path))
 
     def subscribe(self, topic: str) -> Subscription:
         return _LocalSubscription(self, topic)
@@ -100,7 +112,12 @@ class RedisEventBus(EventBus):
         return _RedisSubscription(self.client, self.PREFIX + topic)
 
 
+def push_socket_path(settings: Settings) -> Path:
+    """Where the embedded push server listens for wake-ups."""
+    return Path(settings.data_dir) / "push.sock"
+
+
 def build_event_bus(settings: Settings) -> EventBus:
     if settings.redis_url:
         return RedisEventBus(settings.redis_url)
-    return LocalEventBus()
+    return LocalEventBus(push_socket_path(settings))

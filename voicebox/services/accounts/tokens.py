@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -63,6 +64,8 @@ def issue(*, user: User | None = None, device: Device | None = None) -> str:
     return raw
 
 
+# Token ids asked about in one statement.
+HOLDING_BATCH = 1000
 # A token speaks for someone while it is neither revoked nor expired, nor its device unpaired,
 # nor its user suspended.
 _HOLDS = (
@@ -114,6 +117,23 @@ def still_holds(token_id: str) -> bool:
     """Whether the token still speaks for someone: a long-lived stream asks every few seconds."""
     with reads.committed() as connection:
         return connection.execute(_STILL_HOLDS, {"token_id": token_id, "now": utcnow()}).first() is not None
+
+
+def holding(token_ids: Collection[str]) -> set[str]:
+    """Which of these tokens still speak for someone: the push server asks for all of its
+    streams at once, every few seconds."""
+    held: set[str] = set()
+    ids = list(token_ids)
+    with reads.committed() as connection:
+        for start in range(0, len(ids), HOLDING_BATCH):
+            query = (
+                select(AuthToken.id)
+                .outerjoin(User, AuthToken.user_id == User.id)
+                .outerjoin(Device, AuthToken.device_id == Device.id)
+                .where(AuthToken.id.in_(ids[start : start + HOLDING_BATCH]), *_HOLDS)
+            )
+            held.update(connection.scalars(query, {"now": utcnow()}))
+    return held
 
 
 def _lookup(params: dict) -> Row | None:

@@ -64,56 +64,75 @@ class LiveEvent:
 Event = tuple[str, LiveEvent] | None
 
 
-def helper_stream(principal: Principal, last_event_id: str | None) -> Iterator[Event]:
-    """Queue events after ``last_event_id`` (or from now on), for approved helpers."""
-    policy.require_queue_watcher(principal)
-    if last_event_id:
-        if not (last_event_id.isascii() and last_event_id.isdigit()):
-            raise Invalid("Last-Event-ID is not one this stream sent.")
-        cursor = int(last_event_id)
-    else:
-        # None when there is no event yet: the first one seen is where the stream starts.
-        cursor = db.session.scalar(select(func.max(HelpEvent.id)))
-    user_id = principal.user.id  # type: ignore[union-attr]
-    bus = current_event_bus()
-    subscription = bus.subscribe(TOPIC)
-    pacer = Pacer(principal.token_id, subscription, current_settings().event_stream_seconds)
-    end_read()
-    return _events(user_id, cursor, subscription, pacer, bus.poll_seconds)
+class QueueReader:
+    """One helper's stream of the queue: where it stands, and what is new since."""
 
+    topic = TOPIC
 
-def _events(
-    user_id: str, cursor: int | None, subscription: Subscription, pacer: Pacer, poll: float
-) -> Iterator[Event]:
-    sent: set[int] = set()
-    try:
+    def __init__(self, principal: Principal, last_event_id: str | None) -> None:
+        """Start after ``last_event_id`` (checked), or from now on; approved helpers only."""
+        policy.require_queue_watcher(principal)
+        if last_event_id:
+            if not (last_event_id.isascii() and last_event_id.isdigit()):
+                raise Invalid("Last-Event-ID is not one this stream sent.")
+            self.cursor: int | None = int(last_event_id)
+        else:
+            # None when there is no event yet: the first one seen is where the stream starts.
+            self.cursor = db.session.scalar(select(func.max(HelpEvent.id)))
+        self.user_id = principal.user.id  # type: ignore[union-attr]
+        self.sent: set[int] = set()
+        # A gap is open: look again soon (GAP_POLL_SECONDS) rather than wait for a wake-up.
+        self.hurried = False
+
+    def look(self) -> list[tuple[str, LiveEvent]]:
+        """Events since the last look that are for this helper, oldest first."""
+        found = []
         while True:
             rows = db.session.execute(
                 select(HelpEvent, HelpRequest)
                 .join(HelpRequest, HelpRequest.id == HelpEvent.request_id)
-                .where(HelpEvent.id > (cursor or 0))
+                .where(HelpEvent.id > (self.cursor or 0))
                 .order_by(HelpEvent.id)
                 .limit(READ_BATCH)
             ).all()
             now = utcnow()
             gap = False
             for event, request in rows:
-                fresh = event.id not in sent
-                if not gap and (cursor is None or event.id == cursor + 1 or event.at < now - GAP_GRACE):
-                    cursor = event.id
-                    sent.discard(event.id)
+                fresh = event.id not in self.sent
+                if not gap and (
+                    self.cursor is None or event.id == self.cursor + 1 or event.at < now - GAP_GRACE
+                ):
+                    self.cursor = event.id
+                    self.sent.discard(event.id)
                 else:
                     gap = True
-                    sent.add(event.id)
-                if fresh and _is_for(event, user_id):
-                    yield str(cursor), _live(event, request)
-            if len(rows) == READ_BATCH:
-                end_read()
-                continue
-            step = pacer.next(GAP_POLL_SECONDS if gap else poll)
+                    self.sent.add(event.id)
+                if fresh and _is_for(event, self.user_id):
+                    found.append((str(self.cursor), _live(event, request)))
+            self.hurried = gap
+            if len(rows) < READ_BATCH:
+                return found
+            end_read()
+
+
+def helper_stream(principal: Principal, last_event_id: str | None) -> Iterator[Event]:
+    """Queue events after ``last_event_id`` (or from now on), for approved helpers."""
+    reader = QueueReader(principal, last_event_id)
+    bus = current_event_bus()
+    subscription = bus.subscribe(TOPIC)
+    pacer = Pacer(principal.token_id, subscription, current_settings().event_stream_seconds)
+    end_read()
+    return _events(reader, subscription, pacer, bus.poll_seconds)
+
+
+def _events(reader: QueueReader, subscription: Subscription, pacer: Pacer, poll: float) -> Iterator[Event]:
+    try:
+        while True:
+            yield from reader.look()
+            step = pacer.next(GAP_POLL_SECONDS if reader.hurried else poll)
             if step is Step.END:
                 return
-            if step is Step.QUIET and not gap:
+            if step is Step.QUIET and not reader.hurried:
                 yield None
     finally:
         subscription.close()

@@ -1,8 +1,9 @@
 """The live inbox: deliveries pushed to a connected device as they land.
 
 The database says what is new (deliveries after the client's cursor); the event bus only says
-when to look. A stream lasts a bounded time and the client reconnects with Last-Event-ID, so a
-long-lived connection never pins a server thread or a database connection for good.
+when to look. ``InboxReader`` is the stream's state and its look at the rows; the API's own
+stream (``inbox_stream``) waits between looks in a request thread, the push server
+(``voicebox.push``) in an event loop.
 """
 
 from __future__ import annotations
@@ -22,28 +23,47 @@ from voicebox.services.work import end_read
 Event = tuple[str, MessageView] | None
 
 
+class InboxReader:
+    """One stream of the caller's inbox: where it stands, and what is new since."""
+
+    # Nothing to wait for between looks but a wake-up.
+    hurried = False
+
+    def __init__(self, principal: Principal, last_event_id: str | None) -> None:
+        """Start after ``last_event_id`` (checked), or from now on."""
+        self.mailbox = Mailbox.of(principal)
+        if last_event_id:
+            paging.decode_cursor(last_event_id)
+            self.cursor = last_event_id
+        else:
+            self.cursor = mailboxes.newest_cursor(self.mailbox)
+
+    @property
+    def topic(self) -> str:
+        return self.mailbox.topic
+
+    def look(self) -> list[tuple[str, MessageView]]:
+        """Deliveries since the last look, oldest first, each under its cursor."""
+        found = mailboxes.inbox_since(self.mailbox, self.cursor)
+        if found:
+            self.cursor = found[-1][0]
+        return found
+
+
 def inbox_stream(principal: Principal, last_event_id: str | None) -> Iterator[Event]:
     """Events after ``last_event_id`` (or from now on); the cursor is checked before streaming."""
-    mailbox = Mailbox.of(principal)
-    if last_event_id:
-        paging.decode_cursor(last_event_id)
-        cursor = last_event_id
-    else:
-        cursor = mailboxes.newest_cursor(mailbox)
+    reader = InboxReader(principal, last_event_id)
     bus = current_event_bus()
-    subscription = bus.subscribe(mailbox.topic)
+    subscription = bus.subscribe(reader.topic)
     pacer = Pacer(principal.token_id, subscription, current_settings().event_stream_seconds)
     end_read()
-    return _events(mailbox, cursor, subscription, pacer, bus.poll_seconds)
+    return _events(reader, subscription, pacer, bus.poll_seconds)
 
 
-def _events(
-    mailbox: Mailbox, cursor: str, subscription: Subscription, pacer: Pacer, poll: float
-) -> Iterator[Event]:
+def _events(reader: InboxReader, subscription: Subscription, pacer: Pacer, poll: float) -> Iterator[Event]:
     try:
         while True:
-            for cursor, item in mailboxes.inbox_since(mailbox, cursor):  # noqa: B020 - advance it
-                yield cursor, item
+            yield from reader.look()
             step = pacer.next(poll)
             if step is Step.END:
                 return

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, or_, select
+from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, select
 from sqlalchemy.orm import aliased
 
 from voicebox.extensions import db
@@ -28,7 +28,6 @@ from voicebox.services.paging import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
     Page,
-    decode_cursor,
     encode_cursor,
     newest_first,
     ordered,
@@ -90,13 +89,21 @@ def inbox(principal: Principal, cursor: str | None = None, limit: int = DEFAULT_
     return Page(items, encode_cursor(last.arrived_at, last.delivery_id) if last else None)
 
 
-def inbox_since(mailbox: Mailbox, cursor: str) -> list[tuple[str, MessageView]]:
-    """Deliveries after ``cursor``, oldest first, each with its own cursor."""
-    at, id_ = decode_cursor(cursor)
-    query = _inbox_query(mailbox.holds).where(
-        or_(Delivery.delivered_at > at, and_(Delivery.delivered_at == at, Delivery.id > id_))
+@functools.cache
+def _inbox_after(of_child: bool) -> Select:
+    """Deliveries after a cursor, oldest first: what a live stream reads on each wake-up."""
+    owner = bindparam("owner")
+    holds = Delivery.child_id == owner if of_child else Delivery.user_id == owner
+    return ordered(
+        _inbox_query(holds), Delivery.delivered_at, Delivery.id, newest_first=False, after_cursor=True
     )
-    rows = db.session.execute(query.order_by(Delivery.delivered_at, Delivery.id).limit(MAX_LIMIT)).all()
+
+
+def inbox_since(mailbox: Mailbox, cursor: str) -> list[tuple[str, MessageView]]:
+    """Deliveries after ``cursor``, oldest first, each with its own cursor (one committed read)."""
+    statement = _inbox_after(mailbox.child_id is not None)
+    with reads.committed() as reader:
+        rows, _ = page(statement, cursor, MAX_LIMIT, reader, {"owner": mailbox.child_id or mailbox.user_id})
     return [(encode_cursor(row.arrived_at, row.delivery_id), _view(row, row.position_ms)) for row in rows]
 
 

@@ -1,0 +1,244 @@
+"""The push server's HTTP side: the two live streams, each an idle connection and a waiting
+task; and, where it stands in front of the API (``voicebox up``), every other request passed on.
+
+A stream answers as the API's own would: the same events, ids and keep-alives, the same
+problem details for a bad token or cursor. What changes is what waiting costs: a few
+kilobytes. Limits: ``VOICEBOX_PUSH_MAX_STREAMS`` a process (then 503 with Retry-After) and
+``VOICEBOX_PUSH_STREAMS_PER_TOKEN`` a token (then 429).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import resource
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from aiohttp import web
+from flask import Flask
+from marshmallow import Schema
+
+from config.settings import Settings
+from voicebox.api.help_schemas import LiveEventSchema
+from voicebox.api.schemas import MessageSchema
+from voicebox.api.streaming import SSE_HEADERS, SSE_KEEP_ALIVE, SSE_PREAMBLE, sse_event
+from voicebox.errors import PROBLEM_JSON, DomainError, Unauthorized
+from voicebox.events import push_socket_path
+from voicebox.push import proxy, wakeups
+from voicebox.push.hub import Full, Hub, Listener, TooMany
+from voicebox.services.accounts import tokens
+from voicebox.services.helpdesk.queue_events import GAP_POLL_SECONDS, QueueReader
+from voicebox.services.messaging.live import InboxReader
+from voicebox.services.streams import TOKEN_CHECK_SECONDS
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+RETRY_AFTER_SECONDS = 10
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A stream: how it reads its rows, and how each event is written."""
+
+    reader: type[InboxReader] | type[QueueReader]
+    schema: Schema
+    name_of: Callable[[Any], str]
+
+
+STREAMS = {
+    "/api/v1/inbox/events": Kind(InboxReader, MessageSchema(), lambda _: "message"),
+    "/api/v1/volunteer/events": Kind(QueueReader, LiveEventSchema(), lambda event: event.type),
+}
+HUB = web.AppKey("hub", Hub)
+SETTINGS = web.AppKey("settings", Settings)
+
+
+class Looker:
+    """Runs the readers' database work on a few threads, each call in an application context
+    of its own, so a look holds a connection only while it reads."""
+
+    def __init__(self, flask_app: Flask, threads: int) -> None:
+        self._app = flask_app
+        self._executor = ThreadPoolExecutor(threads, thread_name_prefix="push-look")
+
+    async def run(self, function: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, self._call, function, args)
+
+    def _call(self, function: Callable[..., T], args: tuple) -> T:
+        with self._app.app_context():
+            return function(*args)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+LOOKER = web.AppKey("looker", Looker)
+
+
+def _open(kind: Kind, raw_token: str, last_event_id: str | None) -> tuple[str, InboxReader | QueueReader]:
+    principal = tokens.resolve(raw_token)
+    if principal is None:
+        raise Unauthorized("Send a valid token as 'Authorization: Bearer <token>'.")
+    return principal.token_id, kind.reader(principal, last_event_id)  # type: ignore[arg-type]
+
+
+def _look(kind: Kind, reader: InboxReader | QueueReader, token_id: str) -> str | None:
+    """What is new for the stream, written out; None once its token no longer holds (looked at
+    before every look, so nothing reaches a revoked device)."""
+    if not tokens.still_holds(token_id):
+        return None
+    return "".join(sse_event(event_id, item, kind.schema, kind.name_of) for event_id, item in reader.look())
+
+
+def _problem(
+    status: int, title: str, detail: str, slug: str, headers: dict[str, str] | None = None
+) -> web.Response:
+    body = {"type": f"urn:voicebox:problem:{slug}", "title": title, "status": status, "detail": detail}
+    return web.Response(
+        status=status,
+        body=json.dumps(body).encode(),
+        headers={"Content-Type": PROBLEM_JSON, **(headers or {})},
+    )
+
+
+def _busy(status: int, detail: str) -> web.Response:
+    title = "Service Unavailable" if status == 503 else "Too Many Requests"
+    return _problem(status, title, detail, "busy", {"Retry-After": str(RETRY_AFTER_SECONDS)})
+
+
+async def stream(request: web.Request) -> web.StreamResponse:
+    kind = STREAMS[request.path]
+    hub, looker, settings = request.app[HUB], request.app[LOOKER], request.app[SETTINGS]
+    scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not raw.strip():
+        error = Unauthorized("Send a valid token as 'Authorization: Bearer <token>'.")
+        return _problem(401, error.title, error.detail, error.slug, error.headers)
+    try:
+        hub.check_room()
+        token_id, reader = await looker.run(_open, kind, raw.strip(), request.headers.get("Last-Event-ID"))
+        listener = hub.join(reader.topic, token_id)
+    except Full:
+        return _busy(503, "This server holds as many live streams as it may; reconnect shortly.")
+    except TooMany:
+        return _busy(429, f"A token may hold {hub.per_token} live streams at once; close one first.")
+    except DomainError as error:
+        return _problem(error.status, error.title, error.detail, error.slug, error.headers)
+    try:
+        return await _serve(request, kind, reader, listener, looker, settings)
+    finally:
+        hub.leave(listener)
+
+
+async def _serve(
+    request: web.Request,
+    kind: Kind,
+    reader: InboxReader | QueueReader,
+    listener: Listener,
+    looker: Looker,
+    settings: Settings,
+) -> web.StreamResponse:
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream", **SSE_HEADERS})
+    await response.prepare(request)
+    await response.write(SSE_PREAMBLE.encode())
+    clock = asyncio.get_running_loop().time
+    deadline = clock() + settings.push_stream_seconds
+    beat_at = clock() + settings.push_heartbeat_seconds
+    look = True
+    while True:
+        if look:
+            listener.woken.clear()
+            written = await looker.run(_look, kind, reader, listener.token_id)
+            if written is None:
+                break
+            if written:
+                await response.write(written.encode())
+                beat_at = clock() + settings.push_heartbeat_seconds
+            look_at = clock() + (GAP_POLL_SECONDS if reader.hurried else settings.push_poll_seconds)
+        now = clock()
+        until = min(deadline, beat_at, look_at)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(listener.woken.wait(), timeout=max(until - now, 0))
+        if listener.ended or clock() >= deadline:
+            break
+        look = listener.woken.is_set() or clock() >= look_at
+        if clock() >= beat_at:
+            await response.write(SSE_KEEP_ALIVE.encode())
+            beat_at = clock() + settings.push_heartbeat_seconds
+    return response
+
+
+async def _watch_tokens(app: web.Application) -> None:
+    """End, within a few seconds, the streams of tokens that no longer hold: one query for
+    every stream of the process."""
+    hub, looker = app[HUB], app[LOOKER]
+    while True:
+        await asyncio.sleep(TOKEN_CHECK_SECONDS)
+        held_now = hub.token_ids()
+        if not held_now:
+            continue
+        try:
+            holding = await looker.run(tokens.holding, held_now)
+        except Exception:
+            log.exception("could not look at the streams' tokens; trying again")
+            continue
+        hub.end_tokens(held_now - holding)
+
+
+async def health(request: web.Request) -> web.Response:
+    hub = request.app[HUB]
+    return web.json_response({"status": "ok", "streams": len(hub), "max_streams": hub.max_streams})
+
+
+def create_push_app(flask_app: Flask, upstream: str | None = None) -> web.Application:
+    """The push server for ``flask_app``'s settings; with ``upstream`` (``unix:/path`` or
+    ``http://host:port``), every other request goes on to the API there."""
+    settings: Settings = flask_app.config["VOICEBOX_SETTINGS"]
+    app = web.Application()
+    app[SETTINGS] = settings
+    app[HUB] = Hub(settings.push_max_streams, settings.push_streams_per_token)
+    app[LOOKER] = Looker(flask_app, settings.database_pool_size)
+    for path in STREAMS:
+        app.router.add_get(path, stream)
+    app.router.add_get("/push/health", health)
+    if upstream:
+        proxy.forward_everything_else(app, upstream)
+    app.cleanup_ctx.append(_background)
+    app.on_shutdown.append(_end_streams)
+    return app
+
+
+async def _end_streams(app: web.Application) -> None:
+    app[HUB].end_all()
+
+
+async def _background(app: web.Application) -> Any:
+    settings = app[SETTINGS]
+    tasks = [asyncio.create_task(_watch_tokens(app))]
+    transport = None
+    if settings.redis_url:
+        ready = asyncio.Event()
+        tasks.append(asyncio.create_task(wakeups.from_redis(settings.redis_url, app[HUB], ready)))
+        await asyncio.wait_for(ready.wait(), timeout=10)
+    else:
+        transport = await wakeups.from_socket(push_socket_path(settings), app[HUB])
+    yield
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    if transport is not None:
+        transport.close()
+        push_socket_path(settings).unlink(missing_ok=True)
+    app[LOOKER].close()
+
+
+def raise_open_file_limit() -> int:
+    """Let this process hold as many connections as the host allows; the limit it now has."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
