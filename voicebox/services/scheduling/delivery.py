@@ -83,6 +83,7 @@ def deliver_now(message: Message, rows: list[Delivery], now: datetime) -> None:
     """Mark ``rows`` of ``message`` delivered (in the caller's transaction) and tell them."""
     for row in rows:
         row.delivered_at = now
+        jobs.wake(Mailbox(row.child_id, row.user_id).topic)
     if rows:
         jobs.enqueue(jobs.NOTIFY, *(row.id for row in rows))
     message.status = MessageStatus.DELIVERED
@@ -156,9 +157,13 @@ def dispatch_due() -> int:
             update(Delivery)
             .where(Delivery.id.in_(due_ids), Delivery.delivered_at.is_(None))
             .values(delivered_at=now)
-            .returning(Delivery.id, Delivery.message_id, Delivery.child_id)
+            .returning(Delivery.id, Delivery.message_id, Delivery.child_id, Delivery.user_id)
         ).all()
         delivered = len(claimed)
+        # Live streams look as soon as this commits, not after the notifier (a webhook per
+        # delivery) has told everyone.
+        for row in claimed:
+            jobs.wake(Mailbox(row.child_id, row.user_id).topic)
         message_ids = {row.message_id for row in claimed}
         _record_contact(message_ids, now)
         # Bounded by the batch's messages: an anti-join against every undelivered row made
@@ -209,7 +214,8 @@ def renotify_lost() -> None:
 
 
 def notify(delivery_ids: Collection[str], notifier: Notifier) -> int:
-    """Tell each recipient once (notifier, then live inbox streams); returns how many were told.
+    """Tell each recipient once through the notifier (live streams were woken when the rows
+    were delivered); returns how many were told.
 
     The rows are locked (SKIP LOCKED), so a re-sent task running beside the first tells nobody
     twice. When the notifier fails, those told so far are kept and the error raised, so the
@@ -243,7 +249,6 @@ def _tell(delivery_ids: Collection[str], notifier: Notifier) -> tuple[int, Notif
         .with_for_update(skip_locked=True, of=Delivery)
     ).all()
     told: list[str] = []
-    topics: set[str] = set()
     failed = None
     for row in rows:
         try:
@@ -261,7 +266,6 @@ def _tell(delivery_ids: Collection[str], notifier: Notifier) -> tuple[int, Notif
             failed = error
             break
         told.append(row.id)
-        topics.add(Mailbox(row.child_id, row.user_id).topic)
     if told:
         db.session.execute(
             update(Delivery)
@@ -269,6 +273,4 @@ def _tell(delivery_ids: Collection[str], notifier: Notifier) -> tuple[int, Notif
             .values(notified_at=utcnow())
             .execution_options(synchronize_session=False)
         )
-    for topic in topics:
-        jobs.wake(topic)
     return len(told), failed
