@@ -115,19 +115,22 @@ def _send_pending(session: Session) -> None:
     if not pending:
         return
     celery_app = current_celery()
-    bus = current_event_bus()
+    topics = [args[0] for name, args in pending if name is None]
+    if topics:
+        try:
+            # Together: a batch of deliveries wakes hundreds of phones in one round trip.
+            current_event_bus().publish_many(topics)
+        except Exception:  # noqa: BLE001 - streams poll
+            log.warning("could not wake %d streams after commit", len(topics), exc_info=True)
     for name, args in pending:
-        if name == _STORED:
+        if name is None or name == _STORED:
             continue
         if name == _DELETE_BLOBS:
             _delete(args)
             continue
         try:
-            if name is None:
-                bus.publish(args[0])
-            else:
-                celery_app.send_task(name, args=list(args))
-        except Exception:  # noqa: BLE001 - the sweepers re-enqueue from the rows; streams poll
+            celery_app.send_task(name, args=list(args))
+        except Exception:  # noqa: BLE001 - the sweepers re-enqueue from the rows
             log.warning("could not send %s%s after commit; it will be retried", name, args, exc_info=True)
 
 

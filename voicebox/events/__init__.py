@@ -35,6 +35,10 @@ class EventBus(ABC):
     @abstractmethod
     def publish(self, topic: str) -> None: ...
 
+    def publish_many(self, topics: list[str]) -> None:
+        for topic in topics:
+            self.publish(topic)
+
     @abstractmethod
     def subscribe(self, topic: str) -> Subscription: ...
 
@@ -107,6 +111,12 @@ class RedisEventBus(EventBus):
 
     def publish(self, topic: str) -> None:
         self.client.publish(self.PREFIX + topic, b"1")
+
+    def publish_many(self, topics: list[str]) -> None:
+        with self.client.pipeline(transaction=False) as pipeline:
+            for topic in topics:
+                pipeline.publish(self.PREFIX + topic, b"1")
+            pipeline.execute()
 
     def subscribe(self, topic: str) -> Subscription:
         return _RedisSubscription(self.client, self.PREFIX + topic)
