@@ -33,12 +33,16 @@ from voicebox.push import proxy, wakeups
 from voicebox.push.hub import Full, Hub, Listener, TooMany
 from voicebox.services.accounts import tokens
 from voicebox.services.helpdesk.queue_events import GAP_POLL_SECONDS, QueueReader
+from voicebox.services.messaging import live
 from voicebox.services.messaging.live import InboxReader
 from voicebox.services.streams import TOKEN_CHECK_SECONDS
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 RETRY_AFTER_SECONDS = 10
+# The most streams looked at in one call on a thread.
+LOOK_BATCH = 500
+Reader = InboxReader | QueueReader
 
 
 @dataclass(frozen=True)
@@ -80,19 +84,86 @@ class Looker:
 LOOKER = web.AppKey("looker", Looker)
 
 
-def _open(kind: Kind, raw_token: str, last_event_id: str | None) -> tuple[str, InboxReader | QueueReader]:
+def _open(kind: Kind, raw_token: str, last_event_id: str | None) -> tuple[str, Reader]:
     principal = tokens.resolve(raw_token)
     if principal is None:
         raise Unauthorized("Send a valid token as 'Authorization: Bearer <token>'.")
     return principal.token_id, kind.reader(principal, last_event_id)  # type: ignore[arg-type]
 
 
-def _look(kind: Kind, reader: InboxReader | QueueReader, token_id: str) -> str | None:
-    """What is new for the stream, written out; None once its token no longer holds (looked at
-    before every look, so nothing reaches a revoked device)."""
-    if not tokens.still_holds(token_id):
-        return None
-    return "".join(sse_event(event_id, item, kind.schema, kind.name_of) for event_id, item in reader.look())
+def _look_many(asked: list[tuple[Kind, Reader, str]]) -> list[str | None]:
+    """What is new for each (kind, reader, token) asked, written out; None for a stream whose
+    token no longer holds (looked at before every look, so nothing reaches a revoked device).
+    One query for all their tokens and, on PostgreSQL, one for all their inboxes."""
+    holding = tokens.holding({token_id for _, _, token_id in asked})
+    inboxes = [
+        n
+        for n, (_, reader, token_id) in enumerate(asked)
+        if token_id in holding and isinstance(reader, InboxReader)
+    ]
+    found = dict(zip(inboxes, live.look_many([asked[n][1] for n in inboxes]), strict=True))  # type: ignore[misc]
+    written: list[str | None] = []
+    for n, (kind, reader, token_id) in enumerate(asked):
+        if token_id not in holding:
+            written.append(None)
+            continue
+        events = found[n] if n in found else reader.look()
+        written.append(
+            "".join(sse_event(event_id, item, kind.schema, kind.name_of) for event_id, item in events)
+        )
+    return written
+
+
+class Looks:
+    """Looks asked for at about the same moment, made together in one call on a thread: when a
+    bedtime wakes thousands of streams, they cost a few statements, not two each."""
+
+    def __init__(self, looker: Looker, threads: int) -> None:
+        self._looker = looker
+        self._slots = asyncio.Semaphore(threads)
+        self._waiting: list[tuple[Kind, Reader, str, asyncio.Future]] = []
+        self._running: set[asyncio.Task] = set()
+        self._draining = False
+
+    async def look(self, kind: Kind, reader: Reader, token_id: str) -> str | None:
+        future = asyncio.get_running_loop().create_future()
+        self._waiting.append((kind, reader, token_id, future))
+        if not self._draining:
+            self._draining = True
+            self._keep(asyncio.create_task(self._drain()))
+        return await future
+
+    def _keep(self, task: asyncio.Task) -> None:
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+
+    async def _drain(self) -> None:
+        try:
+            while self._waiting:
+                await self._slots.acquire()
+                batch, self._waiting = self._waiting[:LOOK_BATCH], self._waiting[LOOK_BATCH:]
+                self._keep(asyncio.create_task(self._run(batch)))
+        finally:
+            self._draining = False
+
+    async def _run(self, batch: list[tuple[Kind, Reader, str, asyncio.Future]]) -> None:
+        try:
+            written = await self._looker.run(
+                _look_many, [(kind, reader, token) for kind, reader, token, _ in batch]
+            )
+        except Exception as error:  # noqa: BLE001 - each waiting stream raises it
+            for *_, future in batch:
+                if not future.done():
+                    future.set_exception(error)
+        else:
+            for (*_, future), result in zip(batch, written, strict=True):
+                if not future.done():
+                    future.set_result(result)
+        finally:
+            self._slots.release()
+
+
+LOOKS = web.AppKey("looks", Looks)
 
 
 def _problem(
@@ -129,7 +200,7 @@ async def stream(request: web.Request) -> web.StreamResponse:
     except DomainError as error:
         return _problem(error.status, error.title, error.detail, error.slug, error.headers)
     try:
-        return await _serve(request, kind, reader, listener, looker, settings)
+        return await _serve(request, kind, reader, listener, request.app[LOOKS], settings)
     finally:
         hub.leave(listener)
 
@@ -137,9 +208,9 @@ async def stream(request: web.Request) -> web.StreamResponse:
 async def _serve(
     request: web.Request,
     kind: Kind,
-    reader: InboxReader | QueueReader,
+    reader: Reader,
     listener: Listener,
-    looker: Looker,
+    looks: Looks,
     settings: Settings,
 ) -> web.StreamResponse:
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream", **SSE_HEADERS})
@@ -152,7 +223,7 @@ async def _serve(
     while True:
         if look:
             listener.woken.clear()
-            written = await looker.run(_look, kind, reader, listener.token_id)
+            written = await looks.look(kind, reader, listener.token_id)
             if written is None:
                 break
             if written:
@@ -202,6 +273,7 @@ def create_push_app(flask_app: Flask, upstream: str | None = None) -> web.Applic
     app[SETTINGS] = settings
     app[HUB] = Hub(settings.push_max_streams, settings.push_streams_per_token)
     app[LOOKER] = Looker(flask_app, settings.database_pool_size)
+    app[LOOKS] = Looks(app[LOOKER], settings.database_pool_size)
     for path in STREAMS:
         app.router.add_get(path, stream)
     app.router.add_get("/push/health", health)

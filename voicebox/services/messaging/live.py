@@ -50,6 +50,15 @@ class InboxReader:
         return found
 
 
+def look_many(readers: list[InboxReader]) -> list[list[tuple[str, MessageView]]]:
+    """``look`` for many streams at once (see ``mailboxes.inbox_since_many``)."""
+    found = mailboxes.inbox_since_many([(reader.mailbox, reader.cursor) for reader in readers])
+    for reader, events in zip(readers, found, strict=True):
+        if events:
+            reader.cursor = events[-1][0]
+    return found
+
+
 def inbox_stream(principal: Principal, last_event_id: str | None) -> Iterator[Event]:
     """Events after ``last_event_id`` (or from now on); the cursor is checked before streaming."""
     reader = InboxReader(principal, last_event_id)
