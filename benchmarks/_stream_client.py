@@ -12,6 +12,7 @@ closes everything.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import resource
 import sys
@@ -73,10 +74,8 @@ async def main(urls: list[str], tokens: list[str]) -> None:
             if not command or command[0] == "quit":
                 break
             if command[0] == "collect":
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(state["all_heard"].wait(), timeout=float(command[1]))
-                except TimeoutError:
-                    pass
                 print("arrivals " + json.dumps(sorted(state["arrivals"].items())), flush=True)
         for task in tasks:
             task.cancel()
