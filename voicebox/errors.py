@@ -77,6 +77,16 @@ class Unavailable(DomainError):
     headers = {"Retry-After": "30"}
 
 
+def problem_body(
+    status: int, title: str, detail: str, type_: str = "about:blank", errors: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """An RFC 9457 problem, as every voicebox error answers (the push server's too)."""
+    body: dict[str, Any] = {"type": type_, "title": title, "status": status, "detail": detail}
+    if errors:
+        body["errors"] = errors
+    return body
+
+
 def problem(
     status: int,
     title: str,
@@ -84,9 +94,7 @@ def problem(
     type_: str = "about:blank",
     errors: dict[str, Any] | None = None,
 ) -> Response:
-    body: dict[str, Any] = {"type": type_, "title": title, "status": status, "detail": detail}
-    if errors:
-        body["errors"] = errors
+    body = problem_body(status, title, detail, type_, errors)
     if "request_id" in g:
         body["request_id"] = g.request_id
     return Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)

@@ -9,7 +9,7 @@ import json
 import aiohttp
 from aiohttp import web
 
-from voicebox.errors import PROBLEM_JSON
+from voicebox.errors import PROBLEM_JSON, problem_body
 
 # Hop-by-hop headers (RFC 9110 7.6.1) belong to one connection, never passed on.
 HOP_BY_HOP = frozenset(
@@ -59,12 +59,9 @@ def forward_everything_else(app: web.Application, upstream: str) -> None:
                 allow_redirects=False,
             )
         except aiohttp.ClientConnectionError:
-            body = {
-                "type": "about:blank",
-                "title": "Bad Gateway",
-                "status": 502,
-                "detail": "The API behind this server did not answer; try again shortly.",
-            }
+            body = problem_body(
+                502, "Bad Gateway", "The API behind this server did not answer; try again shortly."
+            )
             headers = {"Content-Type": PROBLEM_JSON, "Retry-After": "5"}
             return web.Response(status=502, body=json.dumps(body).encode(), headers=headers)
         async with answer:

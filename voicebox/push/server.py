@@ -27,7 +27,7 @@ from config.settings import Settings
 from voicebox.api.help_schemas import LiveEventSchema
 from voicebox.api.schemas import MessageSchema
 from voicebox.api.streaming import SSE_HEADERS, SSE_KEEP_ALIVE, SSE_PREAMBLE, sse_event
-from voicebox.errors import PROBLEM_JSON, DomainError, Unauthorized
+from voicebox.errors import PROBLEM_JSON, DomainError, Unauthorized, problem_body
 from voicebox.events import push_socket_path
 from voicebox.push import proxy, wakeups
 from voicebox.push.hub import Full, Hub, Listener, TooMany
@@ -169,7 +169,7 @@ LOOKS = web.AppKey("looks", Looks)
 def _problem(
     status: int, title: str, detail: str, slug: str, headers: dict[str, str] | None = None
 ) -> web.Response:
-    body = {"type": f"urn:voicebox:problem:{slug}", "title": title, "status": status, "detail": detail}
+    body = problem_body(status, title, detail, f"urn:voicebox:problem:{slug}")
     return web.Response(
         status=status,
         body=json.dumps(body).encode(),
