@@ -153,12 +153,15 @@ def build_app(env: dict, **overrides: str) -> Flask:
 
 
 def wipe(app: Flask) -> None:
-    """Empty every table: tests share a migrated database but never each other's rows."""
+    """Empty every table and the task queues: tests share a migrated database and a broker but
+    never each other's rows, nor the tasks that named them (a later test's worker would first
+    have to work through them)."""
     with app.app_context():
         with db.engine.begin() as connection:
             for table in reversed(db.metadata.sorted_tables):
                 connection.execute(table.delete())
         db.session.remove()
+    app.extensions["celery"].control.purge()
 
 
 def dispose(app: Flask) -> None:
