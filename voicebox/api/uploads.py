@@ -55,6 +55,9 @@ class WrongContentType(DomainError):
 def tus_headers(response: Response) -> Response:
     response.headers["Tus-Resumable"] = TUS_VERSION
     response.headers["Cache-Control"] = "no-store"
+    if not response.is_streamed and response.calculate_content_length() == 0:
+        # An upload's state is all in headers: no body, so no content type.
+        del response.headers["Content-Type"]
     return response
 
 
