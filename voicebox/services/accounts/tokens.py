@@ -82,12 +82,14 @@ _RESOLVE = (
     .outerjoin(Child, Device.child_id == Child.id)
     .where(AuthToken.token_hash == bindparam("token_hash"), *_HOLDS)
 )
-_STILL_HOLDS = (
+# Token ids that still hold, of those the caller picks.
+_HELD = (
     select(AuthToken.id)
     .outerjoin(User, AuthToken.user_id == User.id)
     .outerjoin(Device, AuthToken.device_id == Device.id)
-    .where(AuthToken.id == bindparam("token_id"), *_HOLDS)
+    .where(*_HOLDS)
 )
+_STILL_HOLDS = _HELD.where(AuthToken.id == bindparam("token_id"))
 
 
 def resolve(raw: str) -> Principal | None:
@@ -126,12 +128,7 @@ def holding(token_ids: Collection[str]) -> set[str]:
     ids = list(token_ids)
     with reads.committed() as connection:
         for start in range(0, len(ids), HOLDING_BATCH):
-            query = (
-                select(AuthToken.id)
-                .outerjoin(User, AuthToken.user_id == User.id)
-                .outerjoin(Device, AuthToken.device_id == Device.id)
-                .where(AuthToken.id.in_(ids[start : start + HOLDING_BATCH]), *_HOLDS)
-            )
+            query = _HELD.where(AuthToken.id.in_(ids[start : start + HOLDING_BATCH]))
             held.update(connection.scalars(query, {"now": utcnow()}))
     return held
 
