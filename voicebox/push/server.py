@@ -32,10 +32,10 @@ from voicebox.events import push_socket_path
 from voicebox.push import proxy, wakeups
 from voicebox.push.hub import Full, Hub, Listener, TooMany
 from voicebox.services.accounts import tokens
-from voicebox.services.helpdesk.queue_events import GAP_POLL_SECONDS, QueueReader
+from voicebox.services.helpdesk.queue_events import QueueReader
 from voicebox.services.messaging import live
 from voicebox.services.messaging.live import InboxReader
-from voicebox.services.streams import TOKEN_CHECK_SECONDS
+from voicebox.services.streams import HURRIED_POLL_SECONDS, TOKEN_CHECK_SECONDS
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -229,7 +229,7 @@ async def _serve(
             if written:
                 await response.write(written.encode())
                 beat_at = clock() + settings.push_heartbeat_seconds
-            look_at = clock() + (GAP_POLL_SECONDS if reader.hurried else settings.push_poll_seconds)
+            look_at = clock() + (HURRIED_POLL_SECONDS if reader.hurried else settings.push_poll_seconds)
         now = clock()
         until = min(deadline, beat_at, look_at)
         with contextlib.suppress(TimeoutError):

@@ -8,13 +8,31 @@ device unpaired or a user logged out hears nothing more, and its stream ends wit
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from enum import Enum
+from typing import Any, Protocol
 
 from voicebox.events import Subscription
+from voicebox.extensions import current_event_bus, current_settings
 from voicebox.services.accounts import tokens
 from voicebox.services.work import end_read
 
 TOKEN_CHECK_SECONDS = 4.0
+# A reader that is ``hurried`` (a gap in the help queue's events is open) looks again this
+# soon rather than waiting for a wake-up.
+HURRIED_POLL_SECONDS = 0.25
+# An event (its id and what it carries), or None for "nothing yet" (the edge sends a
+# keep-alive so proxies keep the line).
+Event = tuple[str, Any] | None
+
+
+class Reader(Protocol):
+    """A stream's state and its look at the rows (an inbox's, or the help queue's)."""
+
+    topic: str
+    hurried: bool
+
+    def look(self) -> list[tuple[str, Any]]: ...
 
 
 class Step(Enum):
@@ -55,3 +73,26 @@ class Pacer:
                 return Step.WOKEN
             if looks:
                 return Step.QUIET
+
+
+def follow(reader: Reader, token_id: str) -> Iterator[Event]:
+    """The API's own stream: ``reader``'s events as they come, waiting in this thread between
+    looks, for ``VOICEBOX_EVENT_STREAM_SECONDS``."""
+    bus = current_event_bus()
+    subscription = bus.subscribe(reader.topic)
+    pacer = Pacer(token_id, subscription, current_settings().event_stream_seconds)
+    end_read()
+    return _events(reader, subscription, pacer, bus.poll_seconds)
+
+
+def _events(reader: Reader, subscription: Subscription, pacer: Pacer, poll: float) -> Iterator[Event]:
+    try:
+        while True:
+            yield from reader.look()
+            step = pacer.next(HURRIED_POLL_SECONDS if reader.hurried else poll)
+            if step is Step.END:
+                return
+            if step is Step.QUIET and not reader.hurried:
+                yield None
+    finally:
+        subscription.close()

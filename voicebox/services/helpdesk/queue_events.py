@@ -22,18 +22,14 @@ from sqlalchemy import func, insert, select
 from voicebox import jobs
 from voicebox.clock import utcnow
 from voicebox.errors import Invalid
-from voicebox.events import Subscription
-from voicebox.extensions import current_event_bus, current_settings, db
+from voicebox.extensions import db
 from voicebox.models import HelpEvent, HelpEventKind, HelpRequest
-from voicebox.services import policy
+from voicebox.services import policy, streams
 from voicebox.services.accounts.tokens import Principal
-from voicebox.services.streams import Pacer, Step
 from voicebox.services.work import end_read
 
 TOPIC = "helpdesk"
 GAP_GRACE = timedelta(seconds=5)
-# While a gap is open, look again this soon rather than waiting for a wake-up.
-GAP_POLL_SECONDS = 0.25
 READ_BATCH = 500
 # Events about one request's thread, for its holder or its child, never broadcast to helpers.
 PRIVATE_KINDS = (HelpEventKind.ANSWERED,)
@@ -81,7 +77,7 @@ class QueueReader:
             self.cursor = db.session.scalar(select(func.max(HelpEvent.id)))
         self.user_id = principal.user.id  # type: ignore[union-attr]
         self.sent: set[int] = set()
-        # A gap is open: look again soon (GAP_POLL_SECONDS) rather than wait for a wake-up.
+        # A gap is open: look again soon (streams.HURRIED_POLL_SECONDS), not at a wake-up.
         self.hurried = False
 
     def look(self) -> list[tuple[str, LiveEvent]]:
@@ -117,25 +113,7 @@ class QueueReader:
 
 def helper_stream(principal: Principal, last_event_id: str | None) -> Iterator[Event]:
     """Queue events after ``last_event_id`` (or from now on), for approved helpers."""
-    reader = QueueReader(principal, last_event_id)
-    bus = current_event_bus()
-    subscription = bus.subscribe(TOPIC)
-    pacer = Pacer(principal.token_id, subscription, current_settings().event_stream_seconds)
-    end_read()
-    return _events(reader, subscription, pacer, bus.poll_seconds)
-
-
-def _events(reader: QueueReader, subscription: Subscription, pacer: Pacer, poll: float) -> Iterator[Event]:
-    try:
-        while True:
-            yield from reader.look()
-            step = pacer.next(GAP_POLL_SECONDS if reader.hurried else poll)
-            if step is Step.END:
-                return
-            if step is Step.QUIET and not reader.hurried:
-                yield None
-    finally:
-        subscription.close()
+    return streams.follow(QueueReader(principal, last_event_id), principal.token_id)
 
 
 def _is_for(event: HelpEvent, user_id: str) -> bool:

@@ -10,14 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from voicebox.events import Subscription
-from voicebox.extensions import current_event_bus, current_settings
-from voicebox.services import paging
+from voicebox.services import paging, streams
 from voicebox.services.accounts.tokens import Principal
 from voicebox.services.messaging import mailboxes
 from voicebox.services.messaging.messages import Mailbox, MessageView
-from voicebox.services.streams import Pacer, Step
-from voicebox.services.work import end_read
 
 # An event, or None for "nothing yet" (the edge sends a keep-alive so proxies keep the line).
 Event = tuple[str, MessageView] | None
@@ -61,22 +57,4 @@ def look_many(readers: list[InboxReader]) -> list[list[tuple[str, MessageView]]]
 
 def inbox_stream(principal: Principal, last_event_id: str | None) -> Iterator[Event]:
     """Events after ``last_event_id`` (or from now on); the cursor is checked before streaming."""
-    reader = InboxReader(principal, last_event_id)
-    bus = current_event_bus()
-    subscription = bus.subscribe(reader.topic)
-    pacer = Pacer(principal.token_id, subscription, current_settings().event_stream_seconds)
-    end_read()
-    return _events(reader, subscription, pacer, bus.poll_seconds)
-
-
-def _events(reader: InboxReader, subscription: Subscription, pacer: Pacer, poll: float) -> Iterator[Event]:
-    try:
-        while True:
-            yield from reader.look()
-            step = pacer.next(poll)
-            if step is Step.END:
-                return
-            if step is Step.QUIET:
-                yield None
-    finally:
-        subscription.close()
+    return streams.follow(InboxReader(principal, last_event_id), principal.token_id)
