@@ -278,8 +278,9 @@ def _finish(export_id: str, child_id: str, key: str, size: int) -> str:
 def _write(child_id: str, path: Path, report: Callable[[int], None]) -> None:
     """Write the zip: the rows first (read in one snapshot), then each recording's audio."""
     exported_at = utcnow()
-    about_child = _child_record(child_id)
-    messages, audio = _message_records(child_id)
+    names = _names()
+    about_child = _child_record(child_id, names)
+    messages, audio = _message_records(child_id, names)
     end_read()
     store = current_blob_store()
     shown = 0
@@ -301,9 +302,8 @@ def _write(child_id: str, path: Path, report: Callable[[int], None]) -> None:
                 shown = percent
 
 
-def _child_record(child_id: str) -> dict[str, Any]:
+def _child_record(child_id: str, names: Callable[[str | None], str | None]) -> dict[str, Any]:
     child = db.session.get_one(Child, child_id)
-    names = _names()
     guardians = db.session.execute(
         select(User.display_name, Guardianship.relation, Guardianship.created_at)
         .join(Guardianship, Guardianship.user_id == User.id)
@@ -365,10 +365,11 @@ def _child_record(child_id: str) -> dict[str, Any]:
     }
 
 
-def _message_records(child_id: str) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
+def _message_records(
+    child_id: str, names: Callable[[str | None], str | None]
+) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
     """Every message to and from the child, oldest first, and the (name in the zip, blob key)
     of each one's audio."""
-    names = _names()
     rows = db.session.execute(
         select(Message, Recording, Story, Organisation.name, Device.name)
         .join(Recording, Recording.id == Message.recording_id)
