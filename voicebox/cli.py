@@ -10,14 +10,12 @@ import time
 from pathlib import Path
 
 import click
-from aiohttp import web
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from voicebox.celery_app import QUEUES
 from voicebox.errors import DomainError
 from voicebox.models import Role
-from voicebox.push import server
 from voicebox.services.accounts import users
 
 STOP_GRACE_SECONDS = 10
@@ -148,6 +146,12 @@ def up(host: str, port: int) -> None:
 @with_appcontext
 def push(host: str, port: int, upstream: str | None) -> None:
     """Serve the live streams from one asyncio process (run one per core)."""
+    # Imported here: every app and worker registers this command, and only this process needs
+    # the server and aiohttp.
+    from aiohttp import web
+
+    from voicebox.push import server
+
     limit = server.raise_open_file_limit()
     settings = current_app.config["VOICEBOX_SETTINGS"]
     app = server.create_push_app(current_app._get_current_object(), upstream)  # type: ignore[attr-defined]
