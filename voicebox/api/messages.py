@@ -43,6 +43,11 @@ class RescheduleSchema(Schema):
     deliver_at = Timestamp(required=True)
 
 
+class AudioLinkSchema(Schema):
+    url = fields.String(required=True, metadata={"description": "GET it (with Range) without a token"})
+    expires_at = Timestamp(required=True)
+
+
 class PlaySchema(Schema):
     position_ms = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
     completed = StrictBoolean(load_default=False)
@@ -100,6 +105,16 @@ def delete_message(message_id: str) -> None:
 def get_audio(query: dict, message_id: str) -> Response:
     """The audio in one format: a redirect to a short-lived URL, or the bytes with Range"""
     return audio_response(messages.open_message_audio(current_principal(), message_id, query["format"]))
+
+
+@blp.route("/<id:message_id>/audio-link", methods=["GET"])
+@authenticated()
+@blp.arguments(AudioQuerySchema, location="query")
+@blp.response(200, AudioLinkSchema)
+def get_audio_link(query: dict, message_id: str) -> dict:
+    """A short-lived link to the audio in one format, for a player that cannot send a token"""
+    url, expires_at = messages.message_audio_link(current_principal(), message_id, query["format"])
+    return {"url": url, "expires_at": expires_at}
 
 
 @blp.route("/<id:message_id>/plays", methods=["POST"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 from datetime import timedelta
 
+import requests
 from flask import Flask
 from sqlalchemy import select, update
 
@@ -150,6 +151,27 @@ def test_audio_is_streamed_with_range_or_redirected(
     assert whole[:4] == b"OggS"
     assert fetch_audio(device, sent["id"], "aac")[1][4:8] == b"ftyp"
     assert device.get(f"/messages/{sent['id']}/audio?format=wav").status_code == 422
+
+
+def test_a_player_gets_a_link_that_needs_no_token(
+    app: Flask, parent: Api, register, make_child, pair_device, worker: subprocess.Popen
+) -> None:
+    child = make_child()
+    device = pair_device(child["id"])
+    sent = send(parent, child["id"], audio.recording("flac", seconds=2)).json
+    wait_for(parent, sent["id"], worker=worker)
+    link = device.get(f"/messages/{sent['id']}/audio-link?format=opus_low").json
+    assert link["expires_at"].endswith("Z")
+    whole = fetch_audio(device, sent["id"], "opus_low")[1]
+    if link["url"].startswith("http"):
+        answer = requests.get(link["url"], headers={"Range": "bytes=0-99"}, timeout=10)
+        assert answer.status_code == 206 and answer.content == whole[:100]
+    else:
+        answer = app.test_client().get(link["url"], headers={"Range": "bytes=0-99"})
+        assert answer.status_code == 206 and answer.data == whole[:100]
+    stranger = register()
+    assert stranger.get(f"/messages/{sent['id']}/audio-link").status_code == 404
+    assert device.get(f"/messages/{sent['id']}/audio-link?format=wav").status_code == 422
 
 
 def test_delete_before_delivery_and_by_a_guardian(

@@ -315,6 +315,12 @@ def open_message_audio(principal: Principal, message_id: str, format_: str) -> s
     return recordings.open_audio(message.recording_id, format_)
 
 
+def message_audio_link(principal: Principal, message_id: str, format_: str) -> tuple[str, datetime]:
+    """A link to the audio that needs no token, and when it expires (see ``recordings.audio_link``)."""
+    message = policy.message_for(principal, db.session.get(Message, message_id))
+    return recordings.audio_link(message.recording_id, format_)
+
+
 @use_case
 def record_play(principal: Principal, message_id: str, position_ms: int, completed: bool) -> None:
     """Remember where the recipient stopped; the first completed play marks the message played."""

@@ -6,6 +6,7 @@ A recording is the audio alone; messages, library stories and help threads refer
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any, BinaryIO
 
 from sqlalchemy import select
@@ -73,16 +74,28 @@ def shown_renditions(recording: Any) -> list[dict[str, Any]]:
 def open_audio(recording_id: str, format_: str) -> str | BlobStream:
     """A short-lived URL to send the client to, or, from a store that has none, the bytes; for
     a recording the caller may hear."""
-    recording = db.session.get_one(Recording, recording_id)
-    rendition = next((r for r in recording.renditions or [] if r["format"] == format_), None)
-    if rendition is None:
-        raise NotFound("This recording has no audio in that format yet.")
+    rendition = _rendition(db.session.get_one(Recording, recording_id), format_)
     store = current_blob_store()
     ttl = current_settings().audio_link_ttl_seconds
     if store.redirects:
         return store.presigned_url(rendition["key"], ttl)
     key = rendition["key"]
     return BlobStream(store.stat(key), lambda start, stop: store.open_range(key, start, stop), ttl)
+
+
+def audio_link(recording_id: str, format_: str) -> tuple[str, datetime]:
+    """A short-lived link to one rendition that needs no token (an audio element sends none),
+    and when it expires; for a recording the caller may hear."""
+    rendition = _rendition(db.session.get_one(Recording, recording_id), format_)
+    ttl = current_settings().audio_link_ttl_seconds
+    return current_blob_store().presigned_url(rendition["key"], ttl), utcnow() + timedelta(seconds=ttl)
+
+
+def _rendition(recording: Recording, format_: str) -> dict:
+    rendition = next((r for r in recording.renditions or [] if r["format"] == format_), None)
+    if rendition is None:
+        raise NotFound("This recording has no audio in that format yet.")
+    return rendition
 
 
 def blob_keys(recording: Recording) -> list[str]:
