@@ -1,4 +1,13 @@
 # The image for the api, worker and beat services of docker-compose.yml.
+
+# The family app, built by npm and Vite into the package's static folder.
+FROM node:20-slim AS web
+WORKDIR /src/voicebox/web
+COPY voicebox/web/package.json voicebox/web/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY voicebox/web ./
+RUN npm run build
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -11,6 +20,7 @@ COPY pyproject.toml README.md ./
 COPY voicebox ./voicebox
 COPY workers ./workers
 COPY config ./config
+COPY --from=web /src/voicebox/static ./voicebox/static
 RUN pip install . \
     && useradd --system --uid 10001 --home-dir /var/lib/voicebox voicebox \
     && mkdir -p /var/lib/voicebox \

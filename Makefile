@@ -8,7 +8,11 @@ HASH := $(shell cksum pyproject.toml | cut -d' ' -f1)
 RUN_STAMP := $(VENV)/.run-$(HASH)
 TEST_STAMP := $(VENV)/.test-$(HASH)
 
-.PHONY: install run test lint bench ffmpeg clean
+WEB := voicebox/web
+WEB_SOURCES := $(shell find $(WEB) -path $(WEB)/node_modules -prune -o -type f -print)
+WEB_BUILT := voicebox/static/index.html
+
+.PHONY: install run test lint bench ffmpeg chromium web clean
 
 install: $(TEST_STAMP)
 
@@ -24,12 +28,21 @@ $(TEST_STAMP): pyproject.toml | $(BIN)/python
 	$(PIP) -e '.[test]'
 	touch $@ $(RUN_STAMP)
 
-run: $(RUN_STAMP)
+# The web app: built by npm and Vite (Node.js 20) when missing or older than its sources.
+web: $(WEB_BUILT)
+
+$(WEB)/node_modules/.package-lock.json: $(WEB)/package-lock.json
+	cd $(WEB) && npm ci --no-audit --no-fund
+
+$(WEB_BUILT): $(WEB_SOURCES) $(WEB)/node_modules/.package-lock.json
+	cd $(WEB) && npm run build
+
+run: $(RUN_STAMP) web
 	$(BIN)/voicebox db upgrade
 	exec $(BIN)/voicebox up
 
 # The tests run every benchmark at its quick size, the transcode one included.
-test: lint ffmpeg
+test: lint ffmpeg chromium web
 	$(BIN)/python -m pytest
 
 lint: $(TEST_STAMP)
@@ -37,7 +50,7 @@ lint: $(TEST_STAMP)
 	$(BIN)/ruff format --check .
 
 # Every benchmark runs even when one fails; the exit status says whether all met their goals.
-bench: $(TEST_STAMP) ffmpeg
+bench: $(TEST_STAMP) ffmpeg chromium web
 	$(BIN)/python -m benchmarks
 
 # The transcode benchmark's baseline is Debian's ffmpeg command-line tool.
@@ -45,5 +58,10 @@ ffmpeg:
 	@command -v ffmpeg >/dev/null || { echo "installing Debian's ffmpeg for the transcode benchmark"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg; }
 
+# The browser tests drive Debian's Chromium (never a browser download).
+chromium:
+	@command -v chromium >/dev/null || { echo "installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
 clean:
-	rm -rf $(VENV) instance .pytest_cache .hypothesis
+	rm -rf $(VENV) instance .pytest_cache .hypothesis test-results voicebox/static $(WEB)/node_modules

@@ -24,6 +24,7 @@ from voicebox.errors import register_error_handlers
 from voicebox.events import build_event_bus
 from voicebox.extensions import attach, db, limiter, migrate
 from voicebox.notify import build_notifier
+from voicebox.pages import register_pages
 from voicebox.services.families.watchdog import Prompts
 from voicebox.services.helpdesk.triage import RiskWords
 from voicebox.sms import build_sms_sender
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     register_request_ids(app)
     register_extensions(app, settings)
     register_api(app)
+    register_pages(app)
     register_error_handlers(app)
     register_commands(app)
     return app
