@@ -8,7 +8,22 @@ const AUDIO = "voicebox-audio-v1";
 const AUDIO_KEPT = 40;
 const PAGES = ["/", "/child"];
 
-self.addEventListener("install", () => self.skipWaiting());
+// The pages and every file they load, so the app opens with no network from the first visit on.
+self.addEventListener("install", (event) => {
+  event.waitUntil(
+    (async () => {
+      const cache = await caches.open(SHELL);
+      for (const page of PAGES) {
+        const response = await fetch(page, { cache: "no-cache" });
+        if (!response.ok) continue;
+        const html = await response.clone().text();
+        await cache.put(page, response);
+        await cache.addAll([...new Set(html.match(/\/assets\/[^"']+/g) || [])]);
+      }
+      await self.skipWaiting();
+    })(),
+  );
+});
 self.addEventListener("activate", (event) => event.waitUntil(self.clients.claim()));
 
 self.addEventListener("fetch", (event) => {

@@ -4,6 +4,8 @@
 
 import { authHeaders, session } from "./api.js";
 
+// A chunk is what a drop can cost again: 32 KB is 5 s at 50 kb/s.
+const CHUNK_BYTES = 32 * 1024;
 const RETRY_MS = [0, 1000, 3000, 5000, 10000, 15000, 20000, 30000, 30000, 60000, 60000, 60000];
 
 export async function upload(blob, draftId, onProgress) {
@@ -11,18 +13,26 @@ export async function upload(blob, draftId, onProgress) {
   return new Promise((resolve, reject) => {
     const transfer = new Upload(blob, {
       endpoint: "/api/v1/uploads",
-      chunkSize: 64 * 1024,
+      chunkSize: CHUNK_BYTES,
       retryDelays: RETRY_MS,
       headers: authHeaders(),
       metadata: { filetype: blob.type, filename: `${draftId}.${blob.type.includes("mp4") ? "m4a" : "webm"}` },
       fingerprint: async () => `voicebox-${draftId}-${session.token()?.slice(-8)}`,
       removeFingerprintOnSuccess: true,
       onProgress: (sent, total) => onProgress(sent / total),
+      // The stock rule gives up at once when the phone is offline; a weak network is why we
+      // resume at all, so keep trying (and go on at once when the network is back).
+      onShouldRetry: (error) => {
+        const status = error.originalResponse?.getStatus() || 0;
+        return !navigator.onLine || status === 0 || status >= 500 || [409, 423, 429].includes(status);
+      },
       onSuccess: () => {
         removeEventListener("online", again);
         resolve(transfer.url.split("/").pop());
       },
       onError: (error) => {
+        // Out of retries while still offline: the "online" listener goes on when it can.
+        if (!navigator.onLine) return;
         removeEventListener("online", again);
         reject(error);
       },
