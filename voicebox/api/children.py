@@ -1,12 +1,13 @@
 """Children: a guardian adds them (with consent) and lists them."""
 
+from flask import Response
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from voicebox.api.schemas import ChildSchema, StrictBoolean, Text, list_of
+from voicebox.api.schemas import ChildSchema, StrictBoolean, Text, Timestamp, list_of
 from voicebox.api.security import authenticated, current_principal
 from voicebox.models import Child
-from voicebox.services.families import children, erasure
+from voicebox.services.families import children, erasure, watchdog
 
 blp = Blueprint("children", __name__, url_prefix="/api/v1/children", description="Children")
 
@@ -54,6 +55,26 @@ class ChildChangeSchema(Schema):
 def update_child(body: dict, child_id: str) -> Child:
     """Change a child's time zone or quiet hours (null: none); a guardian only"""
     return children.update_child(current_principal(), child_id, **body)
+
+
+class NudgeSchema(Schema):
+    nudged_at = Timestamp()
+    days_since_contact = fields.Integer()
+    prompt = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        allow_none=True,
+        metadata={"description": "something the guardian could say, by language (zh, en)"},
+    )
+
+
+@blp.route("/<id:child_id>/nudge", methods=["GET"])
+@authenticated()
+@blp.response(200, NudgeSchema)
+@blp.alt_response(204, description="The child has not gone quiet, or contact has resumed since")
+def get_nudge(child_id: str) -> watchdog.Nudge | Response:
+    """The no-contact watchdog's nudge to the child's guardians, while the child is still quiet"""
+    return watchdog.current_nudge(current_principal(), child_id) or Response(status=204)
 
 
 @blp.route("/<id:child_id>", methods=["GET"])

@@ -60,6 +60,7 @@ def test_a_child_never_written_to_goes_quiet_after_n_days(
         "timezone": "Asia/Shanghai",
     }
 
+    assert parent.get(f"/children/{child['id']}/nudge").status_code == 204
     told = nudge(app, receiver)
     assert sorted(event["recipient"]["user_id"] for event in told) == sorted(
         [parent.user["id"], grandma.user["id"]]
@@ -68,6 +69,11 @@ def test_a_child_never_written_to_goes_quiet_after_n_days(
     assert told[0]["days_since_contact"] == days and told[0]["prompt"]["zh"] and told[0]["prompt"]["en"]
     assert all("child_id" not in event["recipient"] for event in told)  # never the child
     assert nudge(app, receiver) == []  # once per quiet spell...
+    # ...which each guardian's app shows too, with the same prompt; the child's phone cannot ask.
+    shown = grandma.get(f"/children/{child['id']}/nudge").json
+    assert shown["days_since_contact"] == days and shown["prompt"] == told[0]["prompt"]
+    assert device.get(f"/children/{child['id']}/nudge").status_code == 404
+    assert register().get(f"/children/{child['id']}/nudge").status_code == 404
     clock(timedelta(days=days))
     again = nudge(app, receiver)
     assert len(again) == 2 and again[0]["prompt"] != told[0]["prompt"]  # ...then again, with another prompt
@@ -113,3 +119,4 @@ def test_contact_on_the_last_day_restarts_the_count_and_a_reply_is_not_contact(
     with app.app_context():
         assert delivery.dispatch_due() == 1
     assert quiet_ids(supervisor) == []
+    assert parent.get(f"/children/{child['id']}/nudge").status_code == 204

@@ -77,6 +77,29 @@ class QuietChild:
     nudged_at: datetime | None
 
 
+@dataclass(frozen=True)
+class Nudge:
+    """What a guardian was told about a child gone quiet: when, how long, what they could say."""
+
+    nudged_at: datetime
+    days_since_contact: int
+    prompt: dict[str, str] | None
+
+
+def current_nudge(principal: Principal, child_id: str) -> Nudge | None:
+    """The nudge of this quiet spell, for a guardian of the child; None once contact resumed."""
+    child = policy.guarded_child(principal, child_id)
+    if child.nudged_at is None or child.nudged_at < child.quiet_since:
+        return None
+    # The prompt the nudge itself carried (see ``_nudge_batch``).
+    turn = (child.nudged_at - child.quiet_since).days // current_settings().quiet_days
+    return Nudge(
+        nudged_at=child.nudged_at,
+        days_since_contact=(utcnow() - child.quiet_since).days,
+        prompt=current_prompts().pick(age(child.birth_year, child.timezone), turn),
+    )
+
+
 def quiet_children(
     principal: Principal, cursor: str | None, limit: int = paging.DEFAULT_LIMIT
 ) -> paging.Page:
