@@ -68,7 +68,10 @@ async function audio(event, url) {
   if (!from) return new Response(null, { status: 404 });
   const start = range && Number(/bytes=(\d+)-/.exec(range)?.[1]);
   if (start) return fetch(from, { headers: { Range: range } });
-  // From the start: the whole file, one copy to the player and one to the cache.
+  // From the start: the whole file, one copy to the player and one to the cache. The player's
+  // copy goes without its length: a player that knows a file's length and may ask for any part
+  // of it reads an Ogg file's end before it plays (its duration is only there), which on a 2G
+  // link means the whole file first. A stream of unknown length plays as it comes.
   const response = await fetch(from);
   if (!response.ok || !response.body) return response;
   const [toPlayer, toCache] = response.body.tee();
@@ -76,7 +79,7 @@ async function audio(event, url) {
   event.waitUntil(
     cache.put(key, new Response(toCache, { headers })).then(() => prune(cache)),
   );
-  return new Response(toPlayer, { headers: { ...headers, "Accept-Ranges": "bytes" } });
+  return new Response(toPlayer, { headers });
 }
 
 function part(blob, range, type) {

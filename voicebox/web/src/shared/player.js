@@ -4,6 +4,8 @@
 import { api } from "./api.js";
 
 const SPEED = "voicebox.speed";
+// What an Ogg Opus file is handed to the player as while it downloads (ogg-stream.js).
+const STREAM_TYPE = 'audio/webm; codecs="opus"';
 const REPORT_EVERY_MS = 10000;
 
 // Ogg Opus where the browser plays it (the small one by default), else AAC (Safari).
@@ -44,23 +46,38 @@ export class Player {
     return Math.round(this.audio.currentTime * 1000);
   }
 
-  async source(message) {
-    const format = playableFormat(message);
+  // Where to play `message` from: the phone's copy (any part, no network), or the short-lived
+  // link, through the service worker where there is one, which keeps a copy as it passes.
+  async source(message, format) {
     const offline = `/offline-audio/${message.id}/${format}`;
-    if (navigator.serviceWorker?.controller && (await caches.match(offline))) return offline;
+    const worker = navigator.serviceWorker?.controller;
+    if (worker && (await caches.match(offline))) return { url: offline, kept: true };
     const { url } = await api(`/messages/${message.id}/audio-link?format=${format}`);
-    // Through the service worker, which keeps a copy for the next time (and no network).
-    return navigator.serviceWorker?.controller ? `${offline}?from=${encodeURIComponent(url)}` : url;
+    return { url: worker ? `${offline}?from=${encodeURIComponent(url)}` : url, link: url, kept: false };
   }
 
   async play(message, { report = true, fromMs } = {}) {
     if (this.message?.id !== message.id) {
       this.finishReport();
+      this.streaming?.abort();
       this.message = message;
       this.report = report;
-      this.audio.src = await this.source(message);
       const start = fromMs ?? (message.position_ms && !message.played_at ? message.position_ms : 0);
-      this.audio.currentTime = start / 1000;
+      const format = playableFormat(message);
+      // From the start, an Opus file plays as it downloads; from a position, or kept on the
+      // phone, it is read from where it starts.
+      const streamed = !start && format.startsWith("opus") && window.MediaSource?.isTypeSupported(STREAM_TYPE);
+      const [from, streamer] = await Promise.all([
+        this.source(message, format),
+        streamed ? import("./ogg-stream.js") : null,
+      ]);
+      if (streamer && !from.kept) {
+        this.streaming = new AbortController();
+        streamer.stream(this.audio, from.url, message.duration_ms, STREAM_TYPE, this.streaming.signal).catch(() => {});
+      } else {
+        this.audio.src = start && !from.kept ? from.link : from.url;
+        this.audio.currentTime = start / 1000;
+      }
     }
     this.audio.playbackRate = this.speed;
     await this.audio.play();
