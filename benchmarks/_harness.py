@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import http.client
+import logging
 import os
 import re
 import secrets
@@ -190,6 +191,34 @@ def gunicorn(app_spec: str, env: dict[str, str], workers: int = 2) -> Iterator[i
                     raise RuntimeError(f"gunicorn for {app_spec} did not start") from None
                 time.sleep(0.2)
         yield port
+
+
+@contextmanager
+def s3_server() -> Iterator[dict[str, str]]:
+    """moto's S3 server on a free port with a fresh bucket; yields the settings that name it
+    (to lay over ``production_env``)."""
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's server logs every request
+    port = free_port()
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    moto.start()
+    try:
+        settings = {
+            "VOICEBOX_S3_ENDPOINT_URL": f"http://127.0.0.1:{port}",
+            "VOICEBOX_S3_BUCKET": f"bench-{secrets.token_hex(4)}",
+        }
+        boto3.client(
+            "s3",
+            endpoint_url=settings["VOICEBOX_S3_ENDPOINT_URL"],
+            region_name="us-east-1",
+            aws_access_key_id="benchmark-access",
+            aws_secret_access_key="benchmark-secret-value",
+        ).create_bucket(Bucket=settings["VOICEBOX_S3_BUCKET"])
+        yield settings
+    finally:
+        moto.stop()
 
 
 @dataclass
