@@ -58,10 +58,12 @@ ffmpeg:
 	@command -v ffmpeg >/dev/null || { echo "installing Debian's ffmpeg for the transcode benchmark"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg; }
 
-# The browser tests drive Debian's Chromium (never a browser download).
+# The browser tests drive Debian's Chromium (never a browser download), with the Chinese and
+# emoji fonts a phone has, so that screenshots show what a family sees.
+BROWSER_PACKAGES := chromium fonts-wqy-microhei fonts-noto-color-emoji
 chromium:
-	@command -v chromium >/dev/null || { echo "installing Debian's chromium for the browser tests"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	@dpkg -s $(BROWSER_PACKAGES) >/dev/null 2>&1 || { echo "installing $(BROWSER_PACKAGES) for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PACKAGES); }
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .hypothesis test-results voicebox/static $(WEB)/node_modules

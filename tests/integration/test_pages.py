@@ -31,12 +31,14 @@ def test_pages_speak_the_callers_language_under_a_strict_policy(client: FlaskCli
 
 def test_assets_are_cached_for_good_and_sent_compressed(client: FlaskClient) -> None:
     name = next(path.name for path in (STATIC / "assets").glob("child-*.js"))
-    with client.get(f"/assets/{name}", headers={"Accept-Encoding": "gzip, br"}) as packed:
-        with client.get(f"/assets/{name}") as plain:
-            assert packed.headers["Content-Encoding"] == "gzip" and "Content-Encoding" not in plain.headers
-            assert gzip.decompress(packed.data) == plain.data
-            assert packed.mimetype == plain.mimetype == "text/javascript"
-            assert "immutable" in packed.headers["Cache-Control"]
+    with (
+        client.get(f"/assets/{name}", headers={"Accept-Encoding": "gzip, br"}) as packed,
+        client.get(f"/assets/{name}") as plain,
+    ):
+        assert packed.headers["Content-Encoding"] == "gzip" and "Content-Encoding" not in plain.headers
+        assert gzip.decompress(packed.data) == plain.data
+        assert packed.mimetype == plain.mimetype == "text/javascript"
+        assert "immutable" in packed.headers["Cache-Control"]
     assert client.get("/assets/none.js").status_code == 404
     with client.get("/sw.js") as worker:
         assert worker.status_code == 200 and worker.headers["Cache-Control"] == "no-cache"
