@@ -6,7 +6,7 @@ import "./parent.css";
 import { all, api, session } from "../shared/api.js";
 import { clock, field, formValues, h, mount } from "../shared/dom.js";
 import { follow } from "../shared/events.js";
-import { formatTime, switchLanguage, t } from "../shared/i18n.js";
+import { formatTime, lang, switchLanguage, t } from "../shared/i18n.js";
 import { Player } from "../shared/player.js";
 import { recordingPanel } from "../shared/recording.js";
 import { registerWorker } from "../shared/worker.js";
@@ -96,6 +96,7 @@ function home(child) {
       h("button", { class: each === child ? "tab current" : "tab", "aria-current": each === child ? "page" : null, onclick: () => home(each) }, each.display_name),
     ),
     h("button", { class: "tab", onclick: addChildScreen }, t("children.add")),
+    h("button", { class: "tab", onclick: joinScreen }, t("join.button")),
   );
   if (!child) {
     mount(app, header(), h("main", {}, tabs, h("p", { class: "card" }, t("children.none"))));
@@ -105,6 +106,7 @@ function home(child) {
   mount(app, header(), h("main", {},
     tabs,
     h("h2", {}, child.display_name),
+    nudgeCard(child),
     pairing(child),
     h("section", { class: "card", "aria-label": t("rec.new") },
       h("h3", {}, t("rec.new")),
@@ -122,8 +124,9 @@ function home(child) {
     h("section", { class: "card" }, h("h3", {}, t("messages.list")), messages),
     devicesCard(child),
     guardiansCard(child),
-    quietHoursCard(child),
+    schedulesCard(child),
     upcomingCard(child),
+    quietHoursCard(child),
   ));
   refresh();
 }
@@ -236,6 +239,43 @@ function renderMessages() {
   }));
 }
 
+// The privacy policy and the guardian's agreement to it (the server records its version).
+function consent() {
+  return [
+    h("section", { class: "policy", tabindex: "0", "aria-label": t("consent.policy_title") },
+      h("h3", {}, t("consent.policy_title")),
+      [1, 2, 3, 4].map((n) => h("p", {}, t(`consent.policy_${n}`))),
+    ),
+    h("p", { class: "check" }, h("input", { type: "checkbox", id: "consent", name: "consent", required: true }), h("label", { for: "consent" }, t("consent.agree"))),
+  ];
+}
+
+// A second guardian joins with the code the first one was given.
+function joinScreen() {
+  const said = h("p", { role: "alert" });
+  const form = h("form", {
+    class: "card",
+    onsubmit: async (event) => {
+      event.preventDefault();
+      const values = formValues(form);
+      try {
+        const child = await api("/guardian-invites/accept", { method: "POST", body: { code: values.code.trim(), guardian_consent: values.consent === "on" } });
+        state.children.push(child);
+        home(child);
+      } catch (error) {
+        said.textContent = error.status === 404 || error.status === 422 ? t("join.wrong") : problemText(error);
+      }
+    },
+  },
+    h("h2", {}, t("join.button")),
+    field(t("guardians.code"), { name: "code", required: true, autocomplete: "off", maxlength: 32 }),
+    consent(),
+    h("button", { class: "big", type: "submit" }, t("join.submit")),
+    said,
+  );
+  mount(app, header(), h("main", {}, form, h("button", { class: "link", onclick: () => home(state.child) }, t("common.back"))));
+}
+
 function addChildScreen() {
   const said = h("p", { role: "alert" });
   const year = new Date().getFullYear();
@@ -259,11 +299,7 @@ function addChildScreen() {
     h("h2", {}, t("children.add")),
     field(t("children.name"), { name: "display_name", required: true, maxlength: 40 }),
     field(t("children.birth_year"), { name: "birth_year", type: "number", required: true, min: year - 18, max: year }),
-    h("section", { class: "policy", tabindex: "0", "aria-label": t("consent.policy_title") },
-      h("h3", {}, t("consent.policy_title")),
-      [1, 2, 3, 4].map((n) => h("p", {}, t(`consent.policy_${n}`))),
-    ),
-    h("p", { class: "check" }, h("input", { type: "checkbox", id: "consent", name: "consent", required: true }), h("label", { for: "consent" }, t("consent.agree"))),
+    consent(),
     h("button", { class: "big", type: "submit" }, t("children.add_button")),
     said,
   );
@@ -278,6 +314,7 @@ function listCard(title, load, item, more) {
     mount(list, items.length ? items.map((each) => item(each, fill)) : h("li", {}, t("common.none")));
   };
   fill();
+  card.refill = fill;
   return card;
 }
 
@@ -340,18 +377,93 @@ function quietHoursCard(child) {
   return h("section", { class: "card" }, h("h3", {}, t("quiet.title")), h("p", {}, t("quiet.explain")), form);
 }
 
-function upcomingCard(child) {
-  return listCard(t("upcoming.title"), async () => (await api(`/children/${child.id}/upcoming`)).items, ({ message, due_at }, fill) =>
-    h("li", {}, `${message.title || t(`kind.${message.kind}`)} · ${due_at ? formatTime(due_at) : t("upcoming.waiting")} `,
+// The watchdog's nudge: the child has heard nothing from home for a while.
+function nudgeCard(child) {
+  const card = h("section", { class: "card nudge", hidden: true, "aria-label": t("nudge.title") });
+  api(`/children/${child.id}/nudge`).then((nudge) => {
+    if (!nudge) return;
+    const prompt = nudge.prompt?.[lang.startsWith("zh") ? "zh" : "en"];
+    mount(card,
+      h("h3", {}, t("nudge.title")),
+      h("p", {}, t("nudge.days", { name: child.display_name, days: nudge.days_since_contact })),
+      prompt && h("p", { class: "prompt" }, t("nudge.prompt"), " ", h("q", {}, prompt)),
+    );
+    card.hidden = false;
+  }).catch(() => {});
+  return card;
+}
+
+const WEEKDAYS = [1, 2, 3, 4, 5, 6, 7];
+
+function schedulesCard(child) {
+  const said = h("p", { role: "status" });
+  const time = h("input", { type: "time", id: "schedule-time", value: "20:00", required: true });
+  const list = listCard(t("schedules.title"), async () => (await api(`/children/${child.id}/schedules`)).items, (schedule, fill) =>
+    h("li", {}, `${schedule.time} · ${schedule.weekdays.length === 7 ? t("schedules.every_day") : schedule.weekdays.map((d) => t(`weekday.${d}`)).join(" ")} · ${t(`schedules.source.${schedule.source}`)} `,
       h("button", {
         onclick: async () => {
-          await api(`/messages/${message.id}`, { method: "DELETE" });
+          await api(`/schedules/${schedule.id}`, { method: "PATCH", body: { paused: !schedule.paused } });
           fill();
-          refresh();
         },
-      }, t("upcoming.cancel")),
+      }, schedule.paused ? t("schedules.resume") : t("schedules.pause")),
+      " ",
+      h("button", {
+        onclick: async () => {
+          await api(`/schedules/${schedule.id}`, { method: "DELETE" });
+          fill();
+        },
+      }, t("schedules.delete")),
+    ),
+    h("form", {
+      onsubmit: async (event) => {
+        event.preventDefault();
+        try {
+          await api(`/children/${child.id}/schedules`, { method: "POST", body: { time: time.value, weekdays: WEEKDAYS, source: "queue" } });
+          said.textContent = t("common.saved");
+          list.refill();
+        } catch (error) {
+          said.textContent = problemText(error);
+        }
+      },
+    },
+      h("p", {}, t("schedules.explain")),
+      h("p", { class: "field" }, h("label", { for: "schedule-time" }, t("schedules.time")), time),
+      h("button", { type: "submit" }, t("schedules.add")),
+      said,
     ),
   );
+  return list;
+}
+
+// A time to move a message to, as the phone's local time.
+function localInput(iso) {
+  const at = new Date(iso);
+  return new Date(at.getTime() - at.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+}
+
+function upcomingCard(child) {
+  return listCard(t("upcoming.title"), async () => (await api(`/children/${child.id}/upcoming`)).items, ({ message, due_at }, fill) => {
+    const when = h("input", { type: "datetime-local", "aria-label": t("upcoming.new_time"), value: localInput(due_at || new Date().toISOString()) });
+    return h("li", {}, `${message.title || t(`kind.${message.kind}`)} · ${due_at ? formatTime(due_at) : t("upcoming.waiting")} `,
+      h("span", { class: "row" },
+        when,
+        h("button", {
+          onclick: async () => {
+            await api(`/messages/${message.id}`, { method: "PATCH", body: { deliver_at: new Date(when.value).toISOString() } });
+            fill();
+            refresh();
+          },
+        }, t("upcoming.move")),
+        h("button", {
+          onclick: async () => {
+            await api(`/messages/${message.id}`, { method: "DELETE" });
+            fill();
+            refresh();
+          },
+        }, t("upcoming.cancel")),
+      ),
+    );
+  });
 }
 
 addEventListener("voicebox:signed-out", () => signOut());
