@@ -36,32 +36,38 @@ function problemText(error) {
   return `${error.status === 401 ? t("auth.wrong") : t("error.generic")} ${fields || error.message || ""}`.trim();
 }
 
-// Sign in, or sign up: one form at a time, so each field's name is unique on the page.
-function authScreen(mode = "sign_in") {
+// A form that hands its values to `submit`; what went wrong is said under it (`say` words it).
+function formCard(submit, say, ...children) {
   const said = h("p", { role: "alert" });
-  const signUp = mode === "sign_up";
   const form = h("form", {
     class: "card",
     onsubmit: async (event) => {
       event.preventDefault();
-      const values = formValues(form);
       try {
-        const answer = signUp
-          ? await api("/auth/register", { method: "POST", body: { ...values, role: "parent" } })
-          : await api("/auth/login", { method: "POST", body: values });
-        session.save(answer.token);
-        await start();
+        await submit(formValues(form));
       } catch (error) {
-        said.textContent = problemText(error);
+        said.textContent = (say || problemText)(error);
       }
     },
-  },
+  }, ...children, said);
+  return form;
+}
+
+// Sign in, or sign up: one form at a time, so each field's name is unique on the page.
+function authScreen(mode = "sign_in") {
+  const signUp = mode === "sign_up";
+  const form = formCard(async (values) => {
+    const answer = signUp
+      ? await api("/auth/register", { method: "POST", body: { ...values, role: "parent" } })
+      : await api("/auth/login", { method: "POST", body: values });
+    session.save(answer.token);
+    await start();
+  }, null,
     h("h2", {}, signUp ? t("auth.sign_up") : t("auth.sign_in")),
     field(t("auth.phone"), { name: "phone", type: "tel", autocomplete: "tel", required: true }),
     field(t("auth.password"), { name: "password", type: "password", required: true, minlength: signUp ? 8 : null, autocomplete: signUp ? "new-password" : "current-password" }),
     signUp && field(t("auth.your_name"), { name: "display_name", required: true, maxlength: 40, autocomplete: "name" }),
     h("button", { class: "big", type: "submit" }, signUp ? t("auth.sign_up") : t("auth.sign_in")),
-    said,
   );
   mount(app, header(), h("main", {}, form,
     h("button", { class: "link", onclick: () => authScreen(signUp ? "sign_in" : "sign_up") },
@@ -250,60 +256,41 @@ function consent() {
   ];
 }
 
+// A screen of its own for `form`, with the way back.
+function aside(form) {
+  mount(app, header(), h("main", {}, form, h("button", { class: "link", onclick: () => home(state.child) }, t("common.back"))));
+}
+
 // A second guardian joins with the code the first one was given.
 function joinScreen() {
-  const said = h("p", { role: "alert" });
-  const form = h("form", {
-    class: "card",
-    onsubmit: async (event) => {
-      event.preventDefault();
-      const values = formValues(form);
-      try {
-        const child = await api("/guardian-invites/accept", { method: "POST", body: { code: values.code.trim(), guardian_consent: values.consent === "on" } });
-        state.children.push(child);
-        home(child);
-      } catch (error) {
-        said.textContent = error.status === 404 || error.status === 422 ? t("join.wrong") : problemText(error);
-      }
-    },
-  },
+  const form = formCard(async (values) => {
+    const child = await api("/guardian-invites/accept", { method: "POST", body: { code: values.code.trim(), guardian_consent: values.consent === "on" } });
+    state.children.push(child);
+    home(child);
+  }, (error) => (error.status === 404 || error.status === 422 ? t("join.wrong") : problemText(error)),
     h("h2", {}, t("join.button")),
     field(t("guardians.code"), { name: "code", required: true, autocomplete: "off", maxlength: 32 }),
     consent(),
     h("button", { class: "big", type: "submit" }, t("join.submit")),
-    said,
   );
-  mount(app, header(), h("main", {}, form, h("button", { class: "link", onclick: () => home(state.child) }, t("common.back"))));
+  aside(form);
 }
 
 function addChildScreen() {
-  const said = h("p", { role: "alert" });
   const year = new Date().getFullYear();
-  const form = h("form", {
-    class: "card",
-    onsubmit: async (event) => {
-      event.preventDefault();
-      const values = formValues(form);
-      try {
-        const child = await api("/children", {
-          method: "POST",
-          body: { display_name: values.display_name, birth_year: Number(values.birth_year), guardian_consent: values.consent === "on" },
-        });
-        state.children.push(child);
-        home(child);
-      } catch (error) {
-        said.textContent = problemText(error);
-      }
-    },
-  },
+  const form = formCard(async (values) => {
+    const body = { display_name: values.display_name, birth_year: Number(values.birth_year), guardian_consent: values.consent === "on" };
+    const child = await api("/children", { method: "POST", body });
+    state.children.push(child);
+    home(child);
+  }, null,
     h("h2", {}, t("children.add")),
     field(t("children.name"), { name: "display_name", required: true, maxlength: 40 }),
     field(t("children.birth_year"), { name: "birth_year", type: "number", required: true, min: year - 18, max: year }),
     consent(),
     h("button", { class: "big", type: "submit" }, t("children.add_button")),
-    said,
   );
-  mount(app, header(), h("main", {}, form, h("button", { class: "link", onclick: () => home(state.child) }, t("common.back"))));
+  aside(form);
 }
 
 function listCard(title, load, item, more) {
