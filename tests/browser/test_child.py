@@ -9,9 +9,11 @@ import pytest
 from flask import Flask
 from playwright.sync_api import BrowserContext, expect
 
+from tests import audio
 from tests.browser.conftest import accessible
 from tests.browser.flows import RECORD_MS, family, record, token_of
 from tests.conftest import Api
+from tests.integration.recordings import send, wait_for
 
 pytestmark = pytest.mark.parametrize("app", ["production"], indirect=True)
 
@@ -80,3 +82,27 @@ def test_a_child_asks_for_help_and_sees_the_answer(
     expect(child.get_by_role("button", name="I need help")).to_be_visible()
     expect(child.get_by_text("I am here")).to_have_count(0)
     assert Api(app.test_client(), token_of(child)).get("/me").json["role"] == "child"
+
+
+def test_the_familys_stories_by_category(
+    app: Flask, app_url: str, phone: Callable[..., BrowserContext]
+) -> None:
+    parent, child = family(phone, app_url)
+    parent_api = Api(app.test_client(), token_of(parent))
+    child_id = parent_api.get("/children").json["items"][0]["id"]
+    story = send(
+        parent_api,
+        child_id,
+        audio.recording("m4a", seconds=2),
+        kind="story",
+        title="The Moon Rabbit",
+        category="bedtime",
+    )
+    wait_for(parent_api, story.json["id"])
+    child.get_by_role("button", name="Stories").click()
+    stories = child.get_by_role("list", name="Stories")
+    expect(stories.get_by_role("listitem").filter(has_text="The Moon Rabbit")).to_contain_text("🌙")
+    accessible(child, "child-stories")
+    stories.get_by_role("button", name="Listen now").first.click()
+    expect(child.get_by_role("button", name="I need help")).to_be_visible()
+    expect(child.get_by_role("list", name="Messages").get_by_text("The Moon Rabbit")).to_be_visible()

@@ -1,19 +1,17 @@
-"""A parent and a child, each on a phone of their own, as UI.md names the controls."""
+"""A parent and a child, each on a phone of their own, as UI.md names the controls; on both
+profiles (the embedded one is what `make run` serves)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
 
-import pytest
 from flask import Flask
 from playwright.sync_api import BrowserContext, expect
 
 from tests.browser.conftest import accessible
 from tests.browser.flows import RECORD_MS, family, record, token_of
 from tests.conftest import Api
-
-pytestmark = pytest.mark.parametrize("app", ["production"], indirect=True)
 
 
 def test_a_message_goes_to_the_child_and_the_answer_comes_back(
@@ -53,3 +51,24 @@ def test_a_message_goes_to_the_child_and_the_answer_comes_back(
     parent_api = Api(app.test_client(), token_of(parent))
     sent = parent_api.get("/outbox").json["items"]
     assert [m["status"] for m in sent] == ["played"]
+
+
+def test_a_recording_cut_off_by_a_closed_tab_is_kept_and_sent(
+    app: Flask, app_url: str, phone: Callable[..., BrowserContext]
+) -> None:
+    parent, child = family(phone, app_url)
+    parent.get_by_role("button", name="Record").click()
+    expect(parent.get_by_role("button", name="Stop")).to_be_visible()
+    parent.wait_for_timeout(4000)
+    context = parent.context
+    parent.close()
+
+    again = context.new_page()
+    again.goto(f"{app_url}/?lang=en")
+    expect(again.get_by_text("This recording was kept on your phone")).to_be_visible()
+    accessible(again, "parent-draft-kept")
+    again.get_by_role("button", name="Send").click()
+    expect(again.get_by_role("list", name="Messages").get_by_text("Delivered")).to_be_visible()
+    (message,) = Api(app.test_client(), token_of(again)).get("/outbox").json["items"]
+    assert message["duration_ms"] >= 2000
+    expect(child.get_by_role("list", name="Messages").get_by_role("button", name="Play")).to_be_enabled()
