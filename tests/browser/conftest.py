@@ -34,7 +34,9 @@ def speech_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
+# Package-scoped: Playwright's sync API holds an event loop in this thread while it is open,
+# and later tests run asyncio loops of their own.
+@pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
     needs = ((CHROMIUM, "make chromium"), (STATIC / "index.html", "make web"), (AXE, "make web"))
     for needed, how in needs:
@@ -44,7 +46,7 @@ def playwright() -> Iterator[Playwright]:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright: Playwright, speech_wav: Path) -> Iterator[Browser]:
     browser = playwright.chromium.launch(
         executable_path=CHROMIUM,
