@@ -3,6 +3,7 @@ coming up (moved, cancelled), and the watchdog's nudge."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from datetime import timedelta
@@ -72,3 +73,25 @@ def test_the_watchdogs_nudge_is_shown_with_its_prompt(
     expect(nudge).to_contain_text(f"Xiaoming has heard nothing from home for {days} days.")
     expect(nudge.locator("q")).not_to_be_empty()
     accessible(parent, "parent-nudge")
+
+
+def test_a_changed_policy_is_agreed_to_again(
+    app: Flask, app_url: str, phone: Callable[..., BrowserContext]
+) -> None:
+    parent = phone().new_page()
+    sign_up(parent, app_url)
+    add_child(parent)
+    settings = app.config["VOICEBOX_SETTINGS"]
+    app.config["VOICEBOX_SETTINGS"] = dataclasses.replace(settings, consent_policy_version="2099-01")
+    try:
+        parent.reload()
+        expect(parent.get_by_role("heading", name=re.compile("privacy policy has changed"))).to_be_visible()
+        accessible(parent, "parent-consent-again")
+        parent.get_by_label(re.compile("agree")).check()
+        parent.get_by_role("button", name="I agree").click()
+        expect(parent.get_by_role("heading", name="Xiaoming")).to_be_visible()
+        expect(parent.get_by_role("list", name="Guardians").get_by_role("listitem")).to_have_count(1)
+        child_id = Api(app.test_client(), token_of(parent)).get("/children").json["items"][0]["id"]
+        assert Api(app.test_client(), token_of(parent)).get(f"/children/{child_id}").status_code == 200
+    finally:
+        app.config["VOICEBOX_SETTINGS"] = settings

@@ -116,13 +116,13 @@ function home(child) {
     pairing(child),
     h("section", { class: "card", "aria-label": t("rec.new") },
       h("h3", {}, t("rec.new")),
+      sendDetails(),
       recordingPanel({
         owner: `parent:${child.id}`,
         startLabel: t("rec.record"),
         pausable: true,
         limitMs: () => (storyChosen() ? 3600 : 600) * 1000,
-        extra: sendDetails,
-        details: () => ({ child: child.id }),
+        details: () => ({ child: child.id, ...sendChoices() }),
         send: (uploadId, draft) => sendMessage(uploadId, draft),
         onSent: refresh,
       }),
@@ -141,7 +141,8 @@ function storyChosen() {
   return document.getElementById("kind")?.value === "story";
 }
 
-// What to send the recording as: a message, or a story with its details.
+// What to send the recording as: a message, or a story with its details (chosen before
+// recording, since a story may be longer).
 function sendDetails() {
   const story = h("div", { hidden: true },
     field(t("story.title"), { name: "title", id: "story-title", maxlength: 120 }),
@@ -155,22 +156,33 @@ function sendDetails() {
     h("option", { value: "message" }, t("kind.message")),
     h("option", { value: "story" }, t("kind.story")),
   );
-  return h("div", { class: "details" }, h("p", { class: "field" }, h("label", { for: "kind" }, t("kind.label")), kind), story);
+  return h("div", { class: "details" },
+    h("p", { class: "field" }, h("label", { for: "kind" }, t("kind.label")), kind),
+    story,
+    h("p", { class: "check" }, h("input", { type: "checkbox", id: "urgent" }), h("label", { for: "urgent" }, t("kind.urgent"))),
+  );
+}
+
+// What the parent chose on screen: a message or a story and its details, urgent or not.
+function sendChoices() {
+  const value = (id) => document.getElementById(id)?.value || undefined;
+  const checked = (id) => document.getElementById(id)?.checked || false;
+  const choices = { kind: value("kind") || "message", urgent: checked("urgent") };
+  if (choices.kind === "story") {
+    Object.assign(choices, {
+      title: value("story-title"),
+      category: value("story-category"),
+      series_id: value("story-series"),
+      episode: value("story-episode") ? Number(value("story-episode")) : undefined,
+      queue: checked("story-queue"),
+    });
+  }
+  return choices;
 }
 
 function sendMessage(uploadId, draft) {
-  const body = { upload_id: uploadId, to: draft.details.child, kind: document.getElementById("kind")?.value || "message" };
-  if (body.kind === "story") {
-    const value = (id) => document.getElementById(id)?.value;
-    Object.assign(body, {
-      title: value("story-title") || undefined,
-      category: value("story-category"),
-      series_id: value("story-series") || undefined,
-      episode: value("story-episode") ? Number(value("story-episode")) : undefined,
-      queue: document.getElementById("story-queue")?.checked || false,
-    });
-  }
-  return api("/messages", { method: "POST", body, headers: { "Idempotency-Key": draft.id } });
+  const { child, ...choices } = draft.details;
+  return api("/messages", { method: "POST", body: { upload_id: uploadId, to: child, ...choices }, headers: { "Idempotency-Key": draft.id } });
 }
 
 function pairing(child) {
@@ -211,8 +223,9 @@ async function refresh() {
     state.messages = [...mine, ...replies].sort((a, b) => (a.created_at < b.created_at ? 1 : -1));
     renderMessages();
   } finally {
-    // Status moves on the server (transcoded, delivered, heard): look again while any can move.
-    if (state.messages.some((m) => !m.reply && !FINAL.has(m.status)) && state.child === child) {
+    // Status moves on the server (transcoded, delivered, heard): look again while any can move
+    // and someone is looking.
+    if (state.messages.some((m) => !m.reply && !FINAL.has(m.status)) && state.child === child && !document.hidden) {
       refreshTimer = setTimeout(refresh, REFRESH_MS);
     }
   }
@@ -453,7 +466,23 @@ function upcomingCard(child) {
   });
 }
 
+// The policy changed since this guardian agreed: the child's page waits for them to agree again.
+function consentAgain() {
+  const child = state.child;
+  if (!child || document.getElementById("consent")) return;
+  aside(formCard(async (values) => {
+    await api(`/children/${child.id}/consent`, { method: "POST", body: { guardian_consent: values.consent === "on" } });
+    home(child);
+  }, null,
+    h("h2", {}, t("consent.again", { name: child.display_name })),
+    consent(),
+    h("button", { class: "big", type: "submit" }, t("consent.agree_button")),
+  ));
+}
+
 addEventListener("voicebox:signed-out", () => signOut());
+document.addEventListener("visibilitychange", () => !document.hidden && state.me && refresh());
+addEventListener("voicebox:consent-required", consentAgain);
 registerWorker();
 if (session.token()) start().catch(() => authScreen());
 else authScreen();

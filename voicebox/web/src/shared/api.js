@@ -36,6 +36,8 @@ export async function api(path, { method = "GET", body, form, headers } = {}) {
       session.clear();
       dispatchEvent(new Event("voicebox:signed-out"));
     }
+    // The privacy policy changed: a guardian agrees to it again before anything else.
+    if (response.status === 428) dispatchEvent(new Event("voicebox:consent-required"));
     throw new Problem(response.status, problem);
   }
   return response.status === 204 ? null : response.json();

@@ -10,7 +10,8 @@ import { upload } from "./upload.js";
 
 const WARN_BEFORE_MS = 60000;
 
-// options: {owner, limitMs(), startLabel, pausable, extra(), details(), send(uploadId, draft), onSent}
+// options: {owner, limitMs(), startLabel, pausable, details(): the sender's choices on screen
+// (kept with the draft), send(uploadId, draft), onSent}
 export function recordingPanel(options) {
   const root = h("section", { class: "recording", "aria-label": t("rec.region") });
   let recorder = null;
@@ -90,7 +91,6 @@ export function recordingPanel(options) {
         h("button", { class: "big", onclick: playBack }, t("rec.play_back")),
         h("button", { class: "big", onclick: discard }, t("rec.discard")),
       ),
-      options.extra?.(draft),
       send,
       progress,
       said,
@@ -117,9 +117,11 @@ export function recordingPanel(options) {
     idle();
   }
 
-  async function sending(progress, said, send) {
+  // `chosen`: the choices on screen now (on Send); a draft sending again keeps those it had.
+  async function sending(progress, said, send, chosen = true) {
     listening?.pause();
-    draft = { ...draft, details: { ...draft.details, ...(options.details?.() ?? {}) }, sending: true };
+    if (chosen) draft = { ...draft, details: { ...draft.details, ...(options.details?.() ?? {}) } };
+    draft = { ...draft, sending: true };
     await saveDraft(draft);
     send.disabled = true;
     progress.hidden = false;
@@ -142,7 +144,7 @@ export function recordingPanel(options) {
     if (!drafts.length || recorder) return;
     draft = drafts.sort((a, b) => b.created - a.created)[0];
     const { progress, said, send } = recorded(t("rec.kept"));
-    if (draft.sending) sending(progress, said, send);
+    if (draft.sending) sending(progress, said, send, false);
   });
   idle();
   return root;
