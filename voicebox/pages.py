@@ -9,7 +9,7 @@ revalidated on every visit, so a new build reaches every phone at its next load.
 from __future__ import annotations
 
 import mimetypes
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -31,11 +31,16 @@ _POLICY = (
 bp = Blueprint("pages", __name__)
 
 
-@cache
 def _page(name: str) -> str:
     path = STATIC / name
     if not path.is_file():
         abort(503, description="The web app is not built: run `make web` (Node.js 20 and npm).")
+    # Read again only after a new build: its page names new files, the old ones are gone.
+    return _read(path, path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=8)
+def _read(path: Path, built: int) -> str:
     return path.read_text(encoding="utf-8")
 
 
