@@ -7,6 +7,7 @@ Screenshots of each page at 360x640 are kept in ``test-results/screenshots``.
 from __future__ import annotations
 
 import shutil
+import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -67,7 +68,7 @@ def browser(playwright: Playwright, speech_wav: Path) -> Iterator[Browser]:
 
 
 @pytest.fixture
-def app_url(app: Flask, worker) -> Iterator[str]:  # noqa: ANN001 - the worker fixture's process
+def app_url(app: Flask, worker: subprocess.Popen) -> Iterator[str]:
     """The app under test behind a real HTTP server, with a real worker transcoding."""
     with serving(app) as url:
         yield url
