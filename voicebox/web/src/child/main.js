@@ -7,12 +7,16 @@ import "./child.css";
 import { api, authHeaders, session } from "../shared/api.js";
 import { clock, h, mount } from "../shared/dom.js";
 import { follow } from "../shared/events.js";
-import { switchLanguage, t } from "../shared/i18n.js";
+import { switchLanguage, t, useCatalogs } from "../shared/i18n.js";
 import { Player } from "../shared/player.js";
 import { Recorder } from "../shared/recorder.js";
 import { deleteDraft, draftAudio } from "../shared/drafts.js";
 import { recordingPanel } from "../shared/recording.js";
 import { registerWorker } from "../shared/worker.js";
+import en from "./catalog/en.json";
+import zh from "./catalog/zh-CN.json";
+
+useCatalogs({ "zh-CN": zh, en });
 
 const app = document.getElementById("app");
 const KEPT_INBOX = "voicebox.inbox";
@@ -126,15 +130,10 @@ function keep() {
 function home() {
   screen = "home";
   clearTimeout(helpTimer);
-  render();
-}
-
-function render() {
-  if (screen !== "home") return;
   mount(app,
     top(h("button", { class: "help", onclick: helpScreen }, h("span", { "aria-hidden": "true" }, "🆘"), " ", t("help.need"))),
     h("main", {},
-      h("ul", { "aria-label": t("messages.list"), class: "cards" }, messages.length ? messages.map(card) : h("li", { class: "empty" }, "📭 ", t("messages.none"))),
+      h("ul", { "aria-label": t("messages.list"), class: "cards", id: "messages" }),
       h("section", { class: "reply", "aria-label": t("child.reply_region") },
         recordingPanel({
           owner: "child",
@@ -148,14 +147,26 @@ function render() {
       speedSwitch(),
     ),
   );
+  render();
+}
+
+// The messages alone: what else is on the home screen (a reply being recorded) stays as it is.
+function render() {
+  const list = screen === "home" && document.getElementById("messages");
+  if (list) mount(list, messages.length ? messages.map(card) : h("li", { class: "empty" }, "📭 ", t("messages.none")));
 }
 
 function speedSwitch() {
-  return h("div", { class: "row speed", role: "group", "aria-label": t("player.speed") },
-    [1, 1.5].map((speed) =>
-      h("button", { "aria-pressed": String(player.speed === speed), onclick: () => { player.setSpeed(speed); render(); } }, `${speed}×`),
-    ),
+  const buttons = [1, 1.5].map((speed) =>
+    h("button", {
+      "aria-pressed": String(player.speed === speed),
+      onclick: () => {
+        player.setSpeed(speed);
+        buttons.forEach((button, i) => button.setAttribute("aria-pressed", String([1, 1.5][i] === speed)));
+      },
+    }, `${speed}×`),
   );
+  return h("div", { class: "row speed", role: "group", "aria-label": t("player.speed") }, buttons);
 }
 
 function card(message) {

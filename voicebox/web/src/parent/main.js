@@ -6,10 +6,14 @@ import "./parent.css";
 import { all, api, session } from "../shared/api.js";
 import { clock, field, formValues, h, mount } from "../shared/dom.js";
 import { follow } from "../shared/events.js";
-import { formatTime, lang, switchLanguage, t } from "../shared/i18n.js";
+import { formatTime, lang, switchLanguage, t, useCatalogs } from "../shared/i18n.js";
 import { Player } from "../shared/player.js";
 import { recordingPanel } from "../shared/recording.js";
 import { registerWorker } from "../shared/worker.js";
+import en from "./catalog/en.json";
+import zh from "./catalog/zh-CN.json";
+
+useCatalogs({ "zh-CN": zh, en });
 
 const STATUS = { processing: "Processing", scheduled: "Scheduled", delivered: "Delivered", played: "Heard", failed: "Failed" };
 const FINAL = new Set(["played", "failed"]);

@@ -26,7 +26,6 @@ export class Player {
     for (const name of ["play", "pause", "timeupdate", "ended", "loadedmetadata"]) {
       this.audio.addEventListener(name, () => this.changed(name));
     }
-    this.audio.addEventListener("ratechange", () => localStorage.setItem(SPEED, String(this.audio.playbackRate)));
   }
 
   get speed() {
@@ -56,13 +55,14 @@ export class Player {
     return { url: worker ? `${offline}?from=${encodeURIComponent(url)}` : url, link: url, kept: false };
   }
 
-  async play(message, { report = true, fromMs } = {}) {
+  async play(message) {
     if (this.message?.id !== message.id) {
       this.finishReport();
       this.streaming?.abort();
       this.message = message;
-      this.report = report;
-      const start = fromMs ?? (message.position_ms && !message.played_at ? message.position_ms : 0);
+      // Where the listener dragged the slider to, else where they stopped last (unless heard).
+      const start = message.seekTo ?? (message.played_at ? 0 : message.position_ms || 0);
+      delete message.seekTo;
       const format = playableFormat(message);
       // From the start, an Opus file plays as it downloads; from a position, or kept on the
       // phone, it is read from where it starts.
@@ -89,13 +89,13 @@ export class Player {
 
   seek(message, ms) {
     if (this.message?.id === message.id) this.audio.currentTime = ms / 1000;
-    else message.position_ms = ms;
+    else message.seekTo = ms;
     this.changed("seek");
   }
 
   changed(name) {
     const message = this.message;
-    if (message && this.report) {
+    if (message) {
       const now = performance.now();
       if (name === "ended") this.sendPlay(message, message.duration_ms, true);
       else if (name === "pause" || (name === "timeupdate" && now - this.reported > REPORT_EVERY_MS)) {
@@ -107,7 +107,7 @@ export class Player {
   }
 
   finishReport() {
-    if (this.message && this.report && this.playing) this.sendPlay(this.message, this.positionMs(), false);
+    if (this.message && this.playing) this.sendPlay(this.message, this.positionMs(), false);
   }
 
   sendPlay(message, positionMs, completed) {

@@ -21,8 +21,9 @@ export class Recorder {
     const mimeType = TYPES.find((type) => MediaRecorder.isTypeSupported(type)) || "";
     this.media = new MediaRecorder(this.stream, { mimeType, audioBitsPerSecond: 32000 });
     this.mime = this.media.mimeType || mimeType;
+    // Each second's audio, and how long the draft is so far, in case the page ends here.
     this.media.ondataavailable = (event) => {
-      if (event.data.size) this.writes = this.writes.then(() => addChunk(this.id, event.data));
+      if (event.data.size) this.writes = this.writes.then(() => addChunk(this.id, event.data)).then(() => this.save(false));
     };
     await this.save(false);
     this.media.start(1000);
@@ -31,7 +32,11 @@ export class Recorder {
   }
 
   save(sealed) {
-    return saveDraft({ id: this.id, created: this.created, owner: this.owner, mime: this.mime, ms: this.ms, sealed, details: this.details });
+    return saveDraft({ id: this.id, created: this.created, owner: this.owner, mime: this.mime, ms: this.elapsed(), sealed, details: this.details });
+  }
+
+  elapsed() {
+    return this.ms + (this.media?.state === "recording" ? performance.now() - this.since : 0);
   }
 
   meter() {
@@ -68,7 +73,7 @@ export class Recorder {
     if (!first) this.media.resume();
     this.since = performance.now();
     this.timer = setInterval(() => {
-      const ms = this.ms + performance.now() - this.since;
+      const ms = this.elapsed();
       this.onTick?.(ms);
       if (ms >= this.limitMs) this.onLimit?.();
     }, 250);

@@ -134,13 +134,13 @@ export function recordingPanel(options) {
       idle();
       options.onSent?.();
     } catch (error) {
-      said.textContent = t("rec.not_sent", { reason: error.message || "" });
+      said.textContent = error.status === 413 || error.status === 422 ? `${t("rec.refused")} ${error.message}` : t("rec.not_sent");
       send.disabled = false;
     }
   }
 
   // A draft from before (the newest): ready to send, or sending again by itself.
-  listDrafts(options.owner).then(async (drafts) => {
+  listDrafts(options.owner).then((drafts) => {
     if (!drafts.length || recorder) return;
     draft = drafts.sort((a, b) => b.created - a.created)[0];
     const { progress, said, send } = recorded(t("rec.kept"));
