@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import statistics
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -177,8 +177,9 @@ def api_alone(page: Page, token: str) -> tuple[float, int]:
 
 
 @contextmanager
-def served(quick: bool) -> Iterator[tuple[str, str, str]]:
-    """The app with a parent and a paired child who has one delivered message."""
+def served(quick: bool) -> Iterator[tuple[str, str, str, Callable[[], None]]]:
+    """The app with a parent and a paired child who has one delivered message, and a way to
+    make it unheard again (so that every run's tap is a first play, from the start)."""
     with postgres_schema() as database_url, tempfile.TemporaryDirectory() as data, s3_server() as s3:
         env = {**production_env(database_url, Path(data)), **s3}
         migrate(env)
@@ -190,7 +191,15 @@ def served(quick: bool) -> Iterator[tuple[str, str, str]]:
             status, device = call(port, "POST", "/api/v1/devices/pair", body=body)
             assert status == 201, device
             send_and_wait(port, parent, child_id, audio.recording("m4a", seconds=5 if quick else 60))
-            yield f"http://127.0.0.1:{port}", parent, device["token"]
+            status, inbox = call(port, "GET", "/api/v1/inbox", device["token"])
+            assert status == 200, inbox
+            play = f"/api/v1/messages/{inbox['items'][0]['id']}/plays"
+
+            def unheard() -> None:
+                status, _ = call(port, "POST", play, device["token"], b'{"position_ms": 0}')
+                assert status == 204
+
+            yield f"http://127.0.0.1:{port}", parent, device["token"], unheard
 
 
 def main(quick: bool) -> None:
@@ -198,12 +207,13 @@ def main(quick: bool) -> None:
         raise SystemExit("The web app is not built: run `make web`.")
     runs = 1 if quick else 5
     link, slow = (None, None) if quick else (LINK, SLOW_LINK)
-    with served(quick) as (url, parent_token, child_token), sync_playwright() as driver:
+    with served(quick) as (url, parent_token, child_token, unheard), sync_playwright() as driver:
         browser = driver.chromium.launch(
             executable_path=CHROMIUM, args=["--autoplay-policy=no-user-gesture-required"]
         )
         firsts, repeats, taps, slow_taps, api_times = [], [], [], [], []
         for _ in range(runs):
+            unheard()
             with phone(browser, child_token) as context:
                 page = context.new_page()
                 throttle(page, link)
@@ -214,6 +224,7 @@ def main(quick: bool) -> None:
                 repeats.append(usable_after(page, f"{url}/child", "button.play:not([disabled])"))
                 taps.append(tap_to_sound(page))
                 api_times.append(api_alone(page, child_token))
+            unheard()
             with phone(browser, child_token) as context:
                 page = context.new_page()
                 throttle(page, slow)

@@ -64,9 +64,9 @@ export class Player {
       const start = message.seekTo ?? (message.played_at ? 0 : message.position_ms || 0);
       delete message.seekTo;
       const format = playableFormat(message);
-      // From the start, an Opus file plays as it downloads; from a position, or kept on the
-      // phone, it is read from where it starts.
-      const streamed = !start && format.startsWith("opus") && window.MediaSource?.isTypeSupported(STREAM_TYPE);
+      // An Opus file plays as it downloads (from a position, once the download gets there); a
+      // file kept on the phone is read from anywhere.
+      const streamed = format.startsWith("opus") && window.MediaSource?.isTypeSupported(STREAM_TYPE);
       const [from, streamer] = await Promise.all([
         this.source(message, format),
         streamed ? import("./ogg-stream.js") : null,
@@ -75,9 +75,11 @@ export class Player {
         this.streaming = new AbortController();
         streamer.stream(this.audio, from.url, message.duration_ms, STREAM_TYPE, this.streaming.signal).catch(() => {});
       } else {
-        this.audio.src = start && !from.kept ? from.link : from.url;
-        this.audio.currentTime = start / 1000;
+        // From a position, straight from the link, which can be read from anywhere.
+        this.audio.src = from.kept || !start ? from.url : from.link;
       }
+      this.audio.currentTime = start / 1000;
+      this.reported = performance.now();
     }
     this.audio.playbackRate = this.speed;
     await this.audio.play();
