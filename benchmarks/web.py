@@ -74,19 +74,25 @@ def when(page: Page, condition: str) -> float:
 
 
 class Weights:
-    """Bytes on the wire by kind, as the browser counts them."""
+    """Bytes on the wire by kind, as the browser counts them, of the requests finished so far.
+    (Sizes are asked for when read: asking in the event handler races the reading.)"""
 
     def __init__(self, page: Page) -> None:
-        self.by_type: dict[str, int] = {}
-        page.on("requestfinished", self.finished)
+        self.finished: list[Request] = []
+        page.on("requestfinished", self.finish)
 
-    def finished(self, request: Request) -> None:
-        kind = request.resource_type
-        self.by_type[kind] = self.by_type.get(kind, 0) + request.sizes()["responseBodySize"]
+    def finish(self, request: Request) -> None:
+        self.finished.append(request)
 
-    @property
+    def by_type(self) -> dict[str, int]:
+        sizes: dict[str, int] = {}
+        for request in self.finished:
+            kind = request.resource_type
+            sizes[kind] = sizes.get(kind, 0) + request.sizes()["responseBodySize"]
+        return sizes
+
     def critical(self) -> int:
-        return sum(size for kind, size in self.by_type.items() if kind not in API_TYPES)
+        return sum(size for kind, size in self.by_type().items() if kind not in API_TYPES)
 
 
 def conditions(link: dict) -> dict:
@@ -219,7 +225,8 @@ def main(quick: bool) -> None:
                 throttle(page, link)
                 weights = Weights(page)
                 firsts.append(usable_after(page, f"{url}/child", "button.play:not([disabled])"))
-                child_weights = dict(weights.by_type), weights.critical
+                page.wait_for_load_state("load")  # every resource of the page counted
+                child_weights = weights.by_type(), weights.critical()
                 throttle_worker(browser, page, link)
                 repeats.append(usable_after(page, f"{url}/child", "button.play:not([disabled])"))
                 taps.append(tap_to_sound(page))
@@ -235,7 +242,8 @@ def main(quick: bool) -> None:
             page = context.new_page()
             weights = Weights(page)
             parent_first = usable_after(page, f"{url}/", "button.record")
-            parent_weights = dict(weights.by_type), weights.critical
+            page.wait_for_load_state("load")
+            parent_weights = weights.by_type(), weights.critical()
         browser.close()
 
     by_type, critical = child_weights
