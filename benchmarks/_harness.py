@@ -193,6 +193,13 @@ def gunicorn(app_spec: str, env: dict[str, str], workers: int = 2) -> Iterator[i
         yield port
 
 
+def worker_argv(concurrency: int = 1) -> list[str]:
+    """A Celery worker for every queue, quiet, without the cluster chatter a lone worker needs not."""
+    from voicebox.cli import worker_command
+
+    return [*worker_command(concurrency, "WARNING"), "--without-gossip", "--without-mingle"]
+
+
 @contextmanager
 def s3_server() -> Iterator[dict[str, str]]:
     """moto's S3 server on a free port with a fresh bucket; yields the settings that name it

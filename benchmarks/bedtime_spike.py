@@ -37,8 +37,9 @@ from benchmarks._harness import (
     production_env,
     report,
     seeds,
+    worker_argv,
 )
-from voicebox.cli import beat_command, worker_command
+from voicebox.cli import beat_command
 
 WORKER_PROCESSES = 2
 (PARENT,) = seeds(
@@ -159,7 +160,7 @@ def main(quick: bool) -> None:
                 f"seeded {spike} deliveries due at one instant in {time.monotonic() - started:.1f} s",
                 flush=True,
             )
-            worker = [*worker_command(WORKER_PROCESSES, "WARNING"), "--without-gossip", "--without-mingle"]
+            worker = worker_argv(WORKER_PROCESSES)
             beat = [*beat_command("WARNING"), "--schedule", str(Path(data) / "beat-schedule")]
             with ExitStack() as stack:
                 stack.enter_context(background(worker, env))

@@ -51,8 +51,9 @@ from benchmarks._harness import (
     production_env,
     report,
     seeds,
+    worker_argv,
 )
-from voicebox.cli import beat_command, worker_command
+from voicebox.cli import beat_command
 
 PUSH_PROCESSES = 2
 MEMORY_GOAL_MB = 1024
@@ -218,7 +219,7 @@ def main(quick: bool) -> None:
                     for statement in BEDTIME:
                         connection.execute(statement, {"count": devices, "due": due})
                 with (
-                    background([*worker_command(2, "WARNING"), "--without-gossip", "--without-mingle"], env),
+                    background(worker_argv(2), env),
                     background([*beat_command("WARNING"), "--schedule", f"{folder}/beat"], env),
                 ):
                     arrivals = dict(json.loads(ask(client, "collect 180").split(" ", 1)[1]))

@@ -25,9 +25,9 @@ from benchmarks._harness import (
     production_env,
     report,
     s3_server,
+    worker_argv,
 )
 from tests import audio
-from voicebox.cli import worker_command
 
 
 def call(
@@ -99,11 +99,6 @@ def main(quick: bool) -> None:
     p50 = statistics.median(timings)
     print(f"upload to delivered, {seconds} s AAC: p50 {p50:.2f} s, max {max(timings):.2f} s over {runs} runs")
     report("upload_to_delivered_p50_s", p50, "< 3 s", p50 < 3, " s")
-
-
-def worker_argv() -> list[str]:
-    """One Celery worker process for every queue."""
-    return [*worker_command(concurrency=1, log_level="WARNING"), "--without-gossip", "--without-mingle"]
 
 
 def send_and_wait(port: int, token: str, child_id: str, recording: bytes) -> float:

@@ -38,8 +38,9 @@ from benchmarks._harness import (
     production_env,
     report,
     s3_server,
+    worker_argv,
 )
-from benchmarks.upload_to_delivered import call, family, send_and_wait, worker_argv
+from benchmarks.upload_to_delivered import call, family, send_and_wait
 from tests import audio
 from voicebox.pages import STATIC
 
