@@ -7,7 +7,9 @@ the inbox's five-table join, planning cost more than running). A statement read 
 autocommit on a pooled connection of its own: one round trip, prepared by psycopg after its
 fifth use on that connection. One statement reads one snapshot, so what it returns is
 consistent; it does not see what the request's own transaction has not committed yet, so it
-is only for reads that come before any write.
+is only for reads that come before any write, and for a statement that is a whole unit of
+work by itself and commits whatever the request does next (a code's attempt counted; a
+help-desk claim, whose one statement claims, audits and records the event).
 """
 
 from __future__ import annotations

@@ -92,6 +92,21 @@ def test_recordings_go_through_the_media_worker_and_stay_in_the_thread(
     )
     assert status == 200 and len(body) > 1000
 
+    # Claimed again, the request comes back whole (on PostgreSQL, from the claim's own statement).
+    assert device.post(f"/help-requests/{request_id}/replies", {"text": "thank you"}).status_code == 201
+    assert volunteer.post(f"/help-requests/{request_id}/release").status_code == 200
+    again = volunteer.post("/help-requests/claim")
+    assert again.status_code == 200
+    assert again.json == volunteer.get(f"/help-requests/{request_id}").json
+    assert (
+        again.json["audio"]["status"] == "ready"
+        and again.json["child"]["display_name"] == child["display_name"]
+    )
+    assert [(r["author"], r["audio"] is not None) for r in again.json["replies"]] == [
+        ("helper", True),
+        ("child", False),
+    ]
+
     # Nothing of the thread shows in the family's inboxes and outboxes, nor as a message.
     for member in (parent, device):
         assert member.get("/inbox").json["items"] == [] and member.get("/outbox").json["items"] == []

@@ -23,8 +23,10 @@ from voicebox.errors import Conflict, Forbidden
 from voicebox.extensions import current_settings, db
 from voicebox.models import (
     AuditEntry,
+    Child,
     HelpEvent,
     HelpEventKind,
+    HelpReply,
     HelpRequest,
     HelpStatus,
     Outcome,
@@ -33,24 +35,37 @@ from voicebox.models import (
     WaitingFor,
 )
 from voicebox.models.base import UTCDateTime, new_id
-from voicebox.services import policy
+from voicebox.services import policy, reads
 from voicebox.services.accounts.tokens import Principal
 from voicebox.services.helpdesk import audit, queue_events
-from voicebox.services.helpdesk.threads import HelpRequestView, locked, thread_view
-from voicebox.services.work import use_case
+from voicebox.services.helpdesk.threads import (
+    RECORDING,
+    REPLIES,
+    VIEW_COLUMNS,
+    HelpRequestView,
+    build_view,
+    locked,
+    shown_child,
+    thread_view,
+)
+from voicebox.services.messaging.messages import Party
+from voicebox.services.work import unit, use_case
 
 
-@use_case
 def claim(principal: Principal) -> HelpRequestView | None:
-    """Take the most urgent waiting request, or None when none waits."""
+    """Take the most urgent waiting request, or None when none waits.
+
+    A claim is a unit of work of its own (on PostgreSQL, one statement that commits alone), so
+    it refuses to run inside another.
+    """
     policy.require_helper(principal)
-    if db.session.get_bind().dialect.name == "postgresql":
-        claimed = _claim_in_one_statement(principal)
-    else:
+    with unit(alone=True):
+        if db.session.get_bind().dialect.name == "postgresql":
+            return _claim_in_one_statement(principal)
         claimed = _claim_step_by_step(principal)
-    if claimed is None:
-        return None
-    return thread_view(principal, claimed)
+        if claimed is None:
+            return None
+        return thread_view(principal, claimed)
 
 
 def _presence() -> Select:
@@ -130,7 +145,8 @@ def _claim_step_by_step(principal: Principal) -> Row | None:
 @functools.cache
 def _one_statement_claim(principal_role: str) -> Select:
     """The same steps as ``_claim_step_by_step``, as data-modifying CTEs in one statement,
-    built once per role (building it costs more than running it).
+    built once per role (building it costs more than running it), returning the child and
+    whether the thread has replies, so that a new request's thread needs no other read.
 
     ``presence`` locks the helper's row first (``room`` reads it before any request is
     locked); ``claimed`` takes a request only if there is room; ``audited`` and ``evented``
@@ -151,23 +167,48 @@ def _one_statement_claim(principal_role: str) -> Select:
         ["request_id", "kind", "at", "push"],
         select(claimed.c.id, literal(HelpEventKind.CLAIMED.value), now, literal(False)),
     )
+    replied = exists().where(HelpReply.request_id == claimed.c.id)
     return (
-        select(presence.c.available, presence.c.capacity, presence.c.holding, *claimed.c)
+        select(
+            presence.c.available,
+            presence.c.capacity,
+            presence.c.holding,
+            *(claimed.c[name] for name in VIEW_COLUMNS),
+            Child.display_name.label("child_name"),
+            Child.birth_year.label("child_birth_year"),
+            Child.timezone.label("child_timezone"),
+            replied.label("replied"),
+        )
         .select_from(presence)
         .outerjoin(claimed, true())
+        .outerjoin(Child, Child.id == claimed.c.child_id)
         .add_cte(audited.cte("audited"), evented.cte("evented"))
     )
 
 
-def _claim_in_one_statement(principal: Principal) -> Row | None:
-    row = db.session.execute(
-        _one_statement_claim(principal.role), {**_lease(principal), "audit_id": new_id()}
-    ).first()
-    _check_room(row)
-    if row.id is None:  # type: ignore[union-attr]  # _check_room refused None
-        return None
+def _claim_in_one_statement(principal: Principal) -> HelpRequestView | None:
+    # One statement is its own transaction: run alone, it needs no BEGIN and no COMMIT. The
+    # thread's other reads, rarely needed for a request just taken, see what it committed.
+    with reads.committed() as connection:
+        row = connection.execute(
+            _one_statement_claim(principal.role), {**_lease(principal), "audit_id": new_id()}
+        ).first()
+        _check_room(row)
+        if row.id is None:  # type: ignore[union-attr]  # _check_room refused None
+            return None
+        recording = None
+        if row.audio_recording_id is not None:
+            recording = connection.execute(RECORDING, {"recording_id": row.audio_recording_id}).first()
+        replies = connection.execute(REPLIES, {"request_id": row.id}).all() if row.replied else []
     jobs.wake(queue_events.TOPIC)
-    return row
+    return build_view(
+        principal,
+        row,
+        child=shown_child(row.child_name, row.child_birth_year, row.child_timezone),
+        holder=Party(principal.user.id, principal.user.display_name),  # type: ignore[union-attr]
+        recording=recording,
+        replies=replies,
+    )
 
 
 def requeue(request: HelpRequest, now: datetime) -> None:

@@ -6,11 +6,12 @@ queue are in ``timers``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 from typing import Any, BinaryIO
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import bindparam, func, literal, select
 
 from voicebox.clock import age, utcnow
 from voicebox.errors import Conflict, Forbidden, Invalid, NotFound
@@ -124,41 +125,94 @@ def _helper(user_id: str | None, name: str, staff: bool) -> Party | None:
     return Party(user_id if staff else None, name)
 
 
+# A thread's reads, built once: building a statement costs more than running it.
+REPLIES = (
+    select(
+        HelpReply.id,
+        HelpReply.from_child,
+        HelpReply.text,
+        HelpReply.created_at,
+        HelpReply.audio_recording_id,
+        User.id.label("helper_id"),
+        User.display_name.label("helper_name"),
+        *AUDIO_COLUMNS,
+    )
+    .outerjoin(User, User.id == HelpReply.author_user_id)
+    .outerjoin(Recording, Recording.id == HelpReply.audio_recording_id)
+    .where(HelpReply.request_id == bindparam("request_id"))
+    .order_by(HelpReply.created_at, HelpReply.id)
+)
+# One row: the child (None once erased, the request kept de-identified) and the holder.
+_FAMILY = (
+    select(Child.display_name, Child.birth_year, Child.timezone, User.id, User.display_name.label("holder"))
+    .select_from(select(literal(1)).subquery())
+    .outerjoin(Child, Child.id == bindparam("child_id"))
+    .outerjoin(User, User.id == bindparam("holder_id"))
+)
+RECORDING = select(*AUDIO_COLUMNS).where(Recording.id == bindparam("recording_id"))
+
+
 def thread_view(principal: Principal, request: Any) -> HelpRequestView:
     """The whole thread, for a caller ``policy.help_request_for`` let through.
 
-    ``request`` is a HelpRequest, or a row of all its columns (a claim's RETURNING).
+    ``request`` is a HelpRequest, or a row of all its columns.
     """
-    replies = db.session.execute(
-        select(
-            HelpReply.id,
-            HelpReply.from_child,
-            HelpReply.text,
-            HelpReply.created_at,
-            HelpReply.audio_recording_id,
-            User.id.label("helper_id"),
-            User.display_name.label("helper_name"),
-            *AUDIO_COLUMNS,
-        )
-        .outerjoin(User, User.id == HelpReply.author_user_id)
-        .outerjoin(Recording, Recording.id == HelpReply.audio_recording_id)
-        .where(HelpReply.request_id == request.id)
-        .order_by(HelpReply.created_at, HelpReply.id)
-    ).all()
-    # One row: the child (None once erased, the request kept de-identified) and the holder.
-    family = db.session.execute(
-        select(
-            Child.display_name, Child.birth_year, Child.timezone, User.id, User.display_name.label("holder")
-        )
-        .select_from(select(literal(1)).subquery())
-        .outerjoin(Child, Child.id == request.child_id)
-        .outerjoin(User, User.id == request.held_by)
-    ).one()
+    family = db.session.execute(_FAMILY, {"child_id": request.child_id, "holder_id": request.held_by}).one()
     recording = None
     if request.audio_recording_id is not None:
-        recording = db.session.execute(
-            select(*AUDIO_COLUMNS).where(Recording.id == request.audio_recording_id)
-        ).first()
+        recording = db.session.execute(RECORDING, {"recording_id": request.audio_recording_id}).first()
+    return build_view(
+        principal,
+        request,
+        child=shown_child(family.display_name, family.birth_year, family.timezone),
+        holder=_helper(family.id, family.holder, principal.child is None),
+        recording=recording,
+        replies=db.session.execute(REPLIES, {"request_id": request.id}).all(),
+    )
+
+
+def shown_child(
+    display_name: str | None, birth_year: int | None, timezone: str | None
+) -> dict[str, Any] | None:
+    """The child as a helper sees them; None once erased (the request kept de-identified)."""
+    if display_name is None:
+        return None
+    return {"display_name": display_name, "age": age(birth_year, timezone), "timezone": timezone}  # type: ignore[arg-type]
+
+
+# The columns of a request that ``build_view`` reads.
+VIEW_COLUMNS = (
+    "id",
+    "status",
+    "category",
+    "urgent",
+    "priority",
+    "text",
+    "audio_recording_id",
+    "risk_terms",
+    "created_at",
+    "queued_at",
+    "claimed_at",
+    "lease_expires_at",
+    "escalated_at",
+    "escalation_reason",
+    "resolved_at",
+    "outcome",
+)
+
+
+def build_view(
+    principal: Principal,
+    request: Any,
+    *,
+    child: dict[str, Any] | None,
+    holder: Party | None,
+    recording: Any | None,
+    replies: Sequence[Any],
+) -> HelpRequestView:
+    """The thread from what was read of it: the request (or a row of its ``VIEW_COLUMNS``), the child as
+    ``shown_child`` shows them, a row of its recording's ``AUDIO_COLUMNS``, and rows of
+    ``REPLIES``."""
     staff = principal.child is None
     return HelpRequestView(
         id=request.id,
@@ -168,18 +222,12 @@ def thread_view(principal: Principal, request: Any) -> HelpRequestView:
         priority=request.priority if staff else as_asked(request),
         text=request.text,
         audio=_audio(recording, request.id),
-        child={
-            "display_name": family.display_name,
-            "age": age(family.birth_year, family.timezone),
-            "timezone": family.timezone,
-        }
-        if family.display_name is not None
-        else None,
+        child=child,
         risk_terms=request.risk_terms if staff else [],
         created_at=request.created_at,
         queued_at=request.queued_at,
         claimed_at=request.claimed_at,
-        held_by=_helper(family.id, family.holder, staff),
+        held_by=holder,
         lease_expires_at=request.lease_expires_at,
         escalated_at=request.escalated_at,
         escalation_reason=request.escalation_reason if staff else None,
