@@ -39,14 +39,12 @@ from voicebox.services import policy, reads
 from voicebox.services.accounts.tokens import Principal
 from voicebox.services.helpdesk import audit, queue_events
 from voicebox.services.helpdesk.threads import (
-    RECORDING,
-    REPLIES,
     VIEW_COLUMNS,
     HelpRequestView,
-    build_view,
     locked,
     shown_child,
     thread_view,
+    thread_with,
 )
 from voicebox.services.messaging.messages import Party
 from voicebox.services.work import unit, use_case
@@ -196,19 +194,16 @@ def _claim_in_one_statement(principal: Principal) -> HelpRequestView | None:
         _check_room(row)
         if row.id is None:  # type: ignore[union-attr]  # _check_room refused None
             return None
-        recording = None
-        if row.audio_recording_id is not None:
-            recording = connection.execute(RECORDING, {"recording_id": row.audio_recording_id}).first()
-        replies = connection.execute(REPLIES, {"request_id": row.id}).all() if row.replied else []
+        view = thread_with(
+            principal,
+            row,
+            connection,
+            child=shown_child(row.child_name, row.child_birth_year, row.child_timezone),
+            holder=Party(principal.user.id, principal.user.display_name),  # type: ignore[union-attr]
+            replied=row.replied,
+        )
     jobs.wake(queue_events.TOPIC)
-    return build_view(
-        principal,
-        row,
-        child=shown_child(row.child_name, row.child_birth_year, row.child_timezone),
-        holder=Party(principal.user.id, principal.user.display_name),  # type: ignore[union-attr]
-        recording=recording,
-        replies=replies,
-    )
+    return view
 
 
 def requeue(request: HelpRequest, now: datetime) -> None:

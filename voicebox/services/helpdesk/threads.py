@@ -6,12 +6,12 @@ queue are in ``timers``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 from typing import Any, BinaryIO
 
-from sqlalchemy import bindparam, func, literal, select
+from sqlalchemy import Connection, bindparam, func, literal, select
+from sqlalchemy.orm import Session, scoped_session
 
 from voicebox.clock import age, utcnow
 from voicebox.errors import Conflict, Forbidden, Invalid, NotFound
@@ -126,7 +126,7 @@ def _helper(user_id: str | None, name: str, staff: bool) -> Party | None:
 
 
 # A thread's reads, built once: building a statement costs more than running it.
-REPLIES = (
+_REPLIES = (
     select(
         HelpReply.id,
         HelpReply.from_child,
@@ -149,7 +149,7 @@ _FAMILY = (
     .outerjoin(Child, Child.id == bindparam("child_id"))
     .outerjoin(User, User.id == bindparam("holder_id"))
 )
-RECORDING = select(*AUDIO_COLUMNS).where(Recording.id == bindparam("recording_id"))
+_RECORDING = select(*AUDIO_COLUMNS).where(Recording.id == bindparam("recording_id"))
 
 
 def thread_view(principal: Principal, request: Any) -> HelpRequestView:
@@ -158,16 +158,12 @@ def thread_view(principal: Principal, request: Any) -> HelpRequestView:
     ``request`` is a HelpRequest, or a row of all its columns.
     """
     family = db.session.execute(_FAMILY, {"child_id": request.child_id, "holder_id": request.held_by}).one()
-    recording = None
-    if request.audio_recording_id is not None:
-        recording = db.session.execute(RECORDING, {"recording_id": request.audio_recording_id}).first()
-    return build_view(
+    return thread_with(
         principal,
         request,
+        db.session,
         child=shown_child(family.display_name, family.birth_year, family.timezone),
         holder=_helper(family.id, family.holder, principal.child is None),
-        recording=recording,
-        replies=db.session.execute(REPLIES, {"request_id": request.id}).all(),
     )
 
 
@@ -180,7 +176,7 @@ def shown_child(
     return {"display_name": display_name, "age": age(birth_year, timezone), "timezone": timezone}  # type: ignore[arg-type]
 
 
-# The columns of a request that ``build_view`` reads.
+# The columns of a request that ``thread_with`` reads.
 VIEW_COLUMNS = (
     "id",
     "status",
@@ -201,18 +197,23 @@ VIEW_COLUMNS = (
 )
 
 
-def build_view(
+def thread_with(
     principal: Principal,
     request: Any,
+    reader: Connection | scoped_session[Session],
     *,
     child: dict[str, Any] | None,
     holder: Party | None,
-    recording: Any | None,
-    replies: Sequence[Any],
+    replied: bool = True,
 ) -> HelpRequestView:
-    """The thread from what was read of it: the request (or a row of its ``VIEW_COLUMNS``), the child as
-    ``shown_child`` shows them, a row of its recording's ``AUDIO_COLUMNS``, and rows of
-    ``REPLIES``."""
+    """The thread of ``request`` (a HelpRequest, or a row of its ``VIEW_COLUMNS``) whose child
+    (as ``shown_child`` shows them) and holder the caller knows: its recording and replies are
+    read through ``reader``, the request's session or a connection of the caller's. ``replied``
+    False says the thread has no replies, sparing their read."""
+    recording = None
+    if request.audio_recording_id is not None:
+        recording = reader.execute(_RECORDING, {"recording_id": request.audio_recording_id}).first()
+    replies = reader.execute(_REPLIES, {"request_id": request.id}).all() if replied else []
     staff = principal.child is None
     return HelpRequestView(
         id=request.id,
