@@ -79,18 +79,17 @@ _HOLDS = (
 # and made ORM objects by ``_attached``: loading them through an ORM session and merging them
 # into the request's cost more than the rest of a request like GET /me.
 _PRINCIPALS = (User, Device, Child)
-
-
-def _label(model: type, key: str) -> str:
-    return f"{model.__tablename__}_{key}"
-
-
+# Each one's attributes and the labels they are read under, named once rather than per request.
+_LABELS = {
+    model: {prop.key: f"{model.__tablename__}_{prop.key}" for prop in inspect(model).column_attrs}
+    for model in _PRINCIPALS
+}
 # Every authenticated request runs this; built once, so a request only binds parameters.
 _RESOLVE = (
     select(
         AuthToken.id,
         *(
-            prop.columns[0].label(_label(model, prop.key))
+            prop.columns[0].label(_LABELS[model][prop.key])
             for model in _PRINCIPALS
             for prop in inspect(model).column_attrs
         ),
@@ -159,7 +158,7 @@ def _attached(model: type, row: Any) -> Any | None:
     """The ``model`` instance whose columns ``row`` holds, in the request's session as though the
     session had loaded it (no query, nothing to flush); None if the row holds none."""
     mapper = inspect(model)
-    values = {prop.key: row[_label(model, prop.key)] for prop in mapper.column_attrs}
+    values = {key: row[label] for key, label in _LABELS[model].items()}
     identity = [values[mapper.get_property_by_column(column).key] for column in mapper.primary_key]
     if identity[0] is None:
         return None
