@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import threading
@@ -36,12 +37,20 @@ from voicebox.cli import beat_command, worker_command
 from voicebox.extensions import db, limiter
 
 ROOT = Path(__file__).resolve().parents[1]
+SCREENSHOTS = ROOT / "test-results" / "screenshots"
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 REDIS_URL = "redis://127.0.0.1:6379/9"
 HOW_TO_START = {
     "PostgreSQL": "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
     "Redis": "redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no",
 }
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """A run keeps only its own screenshots; the parallel workers (which have ``workerinput``)
+    leave the folder to the run that started them."""
+    if not hasattr(session.config, "workerinput"):
+        shutil.rmtree(SCREENSHOTS, ignore_errors=True)
 
 
 def _unreachable(service: str, url: str, error: Exception) -> None:
@@ -75,8 +84,12 @@ def postgres_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def redis_url() -> str:
+def redis_url(worker_id: str) -> str:
+    """Redis database 9, or one of its own for each parallel worker (10, 11, ...): a worker's
+    Celery queues, purges and rate-limit counters are never another's."""
     url = os.environ.get("TEST_REDIS_URL", REDIS_URL)
+    if worker_id != "master":
+        url = f"{url.rsplit('/', 1)[0]}/{10 + int(worker_id.removeprefix('gw'))}"
     try:
         redis.Redis.from_url(url, socket_connect_timeout=2).ping()
     except redis.RedisError as exc:

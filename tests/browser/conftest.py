@@ -6,7 +6,6 @@ Screenshots of each page at 360x640 are kept in ``test-results/screenshots``.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,12 +15,11 @@ from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
 
 from tests.audio import Format, encode, speech
-from tests.conftest import ROOT, serving
+from tests.conftest import ROOT, SCREENSHOTS, serving
 from voicebox.pages import STATIC
 
 CHROMIUM = "/usr/bin/chromium"
 AXE = ROOT / "voicebox" / "web" / "node_modules" / "axe-core" / "axe.min.js"
-SCREENSHOTS = ROOT / "test-results" / "screenshots"
 PHONE = {"width": 360, "height": 640}
 # Long enough for Chromium to start, load a page on a loaded machine, and a worker to transcode.
 expect.set_options(timeout=30_000)
@@ -103,8 +101,3 @@ def accessible(page: Page, name: str) -> None:
         if v["impact"] in ("serious", "critical")
     ]
     assert not bad, f"{name}: " + "; ".join(bad)
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _fresh_screenshots() -> None:
-    shutil.rmtree(SCREENSHOTS, ignore_errors=True)

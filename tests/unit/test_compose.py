@@ -28,15 +28,17 @@ def compose() -> dict:
     return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 
 
-def readme_services() -> list[str]:
+def documented_services() -> list[str]:
     line = next(
-        line for line in (ROOT / "README.md").read_text().splitlines() if line.startswith("Services:")
+        line
+        for line in (ROOT / "docs" / "deploying.md").read_text().splitlines()
+        if line.startswith("Services:")
     )
     return re.findall(r"`([a-z0-9-]+)`", line)
 
 
-def test_every_service_the_readme_names_exists(compose: dict) -> None:
-    named = readme_services()
+def test_every_service_the_deploying_page_names_exists(compose: dict) -> None:
+    named = documented_services()
     assert {"api", "worker", "beat", "postgres", "redis", "minio"} <= set(named)
     assert set(named) == set(compose["services"])
 
