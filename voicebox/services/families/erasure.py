@@ -7,7 +7,7 @@ row state swept like other work (``erase_requested_at``), in an order a crash an
 safely: blobs first (deleting one twice is nothing), then every row in one transaction.
 
 The child's help requests stay, de-identified: no link to the child or the device, their audio
-deleted, their text and trail kept for the safeguarding retention (see the README).
+deleted, their text and trail kept for the safeguarding retention (see docs/limits.md).
 """
 
 from __future__ import annotations
