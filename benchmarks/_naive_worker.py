@@ -15,8 +15,7 @@ from voicebox import create_app
 from voicebox.clock import utcnow
 from voicebox.extensions import db
 from voicebox.models import Delivery, Message, MessageStatus
-from voicebox.services.families import watchdog
-from voicebox.services.scheduling import delivery
+from voicebox.services.messaging import delivery
 
 QUEUE = "bench-naive"
 TASK = "bench.naive_deliver"
@@ -50,6 +49,6 @@ def deliver(delivery_id: str) -> None:
             .where(Message.id == claimed.message_id)
             .values(status=MessageStatus.DELIVERED, delivered_at=now)
         )
-        watchdog.record_contact([claimed.child_id], now)
+        delivery.record_contact([claimed.child_id], now)
         db.session.commit()
         delivery.notify([delivery_id], flask_app.extensions["voicebox.notifier"])

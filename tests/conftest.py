@@ -77,7 +77,9 @@ def postgres_url() -> Iterator[str]:
             connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
     except sa.exc.OperationalError as exc:
         _unreachable("PostgreSQL", base, exc)
-    yield f"{base}?options=-csearch_path%3D{schema}"
+    # Named after its schema too, so that a test can tell its own worker's connections from
+    # those of the other parallel workers on the same server.
+    yield f"{base}?options=-csearch_path%3D{schema}&application_name={schema}"
     with engine.begin() as connection:
         connection.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
     engine.dispose()

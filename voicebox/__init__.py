@@ -25,8 +25,8 @@ from voicebox.events import build_event_bus
 from voicebox.extensions import attach, db, limiter, migrate
 from voicebox.notify import build_notifier
 from voicebox.pages import register_pages
-from voicebox.services.families.watchdog import Prompts
-from voicebox.services.helpdesk.triage import RiskWords
+from voicebox.services.families import watchdog
+from voicebox.services.helpdesk import triage
 from voicebox.sms import build_sms_sender
 from voicebox.storage import build_store
 
@@ -108,10 +108,11 @@ def register_extensions(app: Flask, settings: Settings) -> None:
         blob_store=build_store(settings, BLOB_LINK_PREFIX),
         event_bus=build_event_bus(settings),
         notifier=build_notifier(settings),
-        risk_words=RiskWords.load(settings.risk_words_file),
-        prompts=Prompts.load(settings.prompts_file),
         sms=build_sms_sender(settings),
     )
+    # The domains' own resources, each read and checked once, here, rather than at first use.
+    triage.init_app(app, settings)
+    watchdog.init_app(app, settings)
     celery_init_app(app, settings)
     jobs.init_app()
 

@@ -23,8 +23,6 @@ if TYPE_CHECKING:
 
     from voicebox.events import EventBus
     from voicebox.notify import Notifier
-    from voicebox.services.families.watchdog import Prompts
-    from voicebox.services.helpdesk.triage import RiskWords
     from voicebox.sms import SmsSender
 
 # Constraint names must be stable for Alembic to alter or drop them later, on every backend.
@@ -44,8 +42,6 @@ class Base(DeclarativeBase):
 _BLOB_STORE = "voicebox.blob_store"
 _EVENT_BUS = "voicebox.event_bus"
 _NOTIFIER = "voicebox.notifier"
-_RISK_WORDS = "voicebox.risk_words"
-_PROMPTS = "voicebox.prompts"
 _SMS = "voicebox.sms"
 
 db = SQLAlchemy(model_class=Base)
@@ -95,16 +91,6 @@ def current_notifier() -> Notifier:
     return current_app.extensions[_NOTIFIER]
 
 
-def current_risk_words() -> RiskWords:
-    """The words that raise a help request's priority."""
-    return current_app.extensions[_RISK_WORDS]
-
-
-def current_prompts() -> Prompts:
-    """What the watchdog suggests a quiet child's parent could say."""
-    return current_app.extensions[_PROMPTS]
-
-
 def current_sms() -> SmsSender:
     """Where texts to a phone go (verification codes)."""
     return current_app.extensions[_SMS]
@@ -121,8 +107,6 @@ def attach(
     blob_store: BlobStore,
     event_bus: EventBus,
     notifier: Notifier,
-    risk_words: RiskWords,
-    prompts: Prompts,
     sms: SmsSender,
 ) -> None:
     """Give ``app`` what the accessors above hand out; only ``create_app`` calls this."""
@@ -131,8 +115,6 @@ def attach(
             _BLOB_STORE: blob_store,
             _EVENT_BUS: event_bus,
             _NOTIFIER: notifier,
-            _RISK_WORDS: risk_words,
-            _PROMPTS: prompts,
             _SMS: sms,
         }
     )

@@ -5,7 +5,8 @@ from celery import shared_task
 from voicebox import jobs
 from voicebox.extensions import current_notifier
 from voicebox.notify import NotifyFailed
-from voicebox.services.scheduling import delivery, schedules
+from voicebox.services.messaging import delivery
+from voicebox.services.scheduling import schedules
 
 
 @shared_task(name=jobs.DISPATCH_DUE, soft_time_limit=60, expires=30)

@@ -116,3 +116,23 @@ def test_the_embedded_profile_makes_its_own_secret_and_refuses_a_known_one(tmp_p
         Settings.from_env(
             {"VOICEBOX_DATA_DIR": str(tmp_path), "VOICEBOX_SECRET_KEY": DEV_SECRET_KEY}, env_file=None
         )
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("VOICEBOX_RISK_WORDS_FILE", None),  # no such file
+        ("VOICEBOX_RISK_WORDS_FILE", "# only a comment\n"),
+        ("VOICEBOX_PROMPTS_FILE", None),
+        ("VOICEBOX_PROMPTS_FILE", '{"bands": [{"ages": [3]}]}'),
+    ],
+)
+def test_a_domain_resource_is_checked_once_at_start(tmp_path: Path, name: str, content: str | None) -> None:
+    from voicebox import create_app
+
+    resource = tmp_path / "resource"
+    if content is not None:
+        resource.write_text(content, encoding="utf-8")
+    env = {"VOICEBOX_DATA_DIR": str(tmp_path / "data"), name: str(resource)}
+    with pytest.raises(SettingsError, match=name):
+        create_app(Settings.from_env(env, env_file=None))

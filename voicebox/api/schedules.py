@@ -10,8 +10,8 @@ from marshmallow import Schema, fields, validate
 from voicebox.api.schemas import MessageSchema, StrictBoolean, Timestamp, list_of
 from voicebox.api.security import authenticated, current_principal
 from voicebox.models import Schedule, Source
+from voicebox.services.local_times import format_hhmm
 from voicebox.services.scheduling import schedules
-from voicebox.services.scheduling.local_times import format_hhmm
 
 blp = Blueprint("schedules", __name__, url_prefix="/api/v1", description="Schedules")
 

@@ -9,9 +9,9 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, missing, validate
 
 from voicebox.models import StoryCategory
-from voicebox.services.library.story_details import STORY_FIELDS, StoryDetails
+from voicebox.services.local_times import format_hhmm
+from voicebox.services.messaging.story_details import STORY_FIELDS, StoryDetails
 from voicebox.services.paging import DEFAULT_LIMIT
-from voicebox.services.scheduling.local_times import format_hhmm
 
 
 class Timestamp(fields.DateTime):

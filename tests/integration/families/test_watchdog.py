@@ -14,7 +14,7 @@ from tests.integration.recordings import send, wait_for
 from voicebox.clock import utcnow
 from voicebox.notify import WebhookNotifier
 from voicebox.services.families import watchdog
-from voicebox.services.scheduling import delivery
+from voicebox.services.messaging import delivery
 
 SECRET = b"watchdog-test-secret"
 

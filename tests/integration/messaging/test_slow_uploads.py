@@ -16,13 +16,15 @@ TUS = {"Tus-Resumable": "1.0.0"}
 
 
 def idle_in_transaction(postgres_url: str) -> int:
+    """This test run's connections idle in a transaction (those named as its schema is: the
+    other parallel workers share the server)."""
     engine = sa.create_engine(postgres_url)
     try:
         with engine.connect() as connection:
             return connection.execute(
                 sa.text(
-                    "SELECT count(*) FROM pg_stat_activity "
-                    "WHERE state = 'idle in transaction' AND pid <> pg_backend_pid()"
+                    "SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction' "
+                    "AND pid <> pg_backend_pid() AND application_name = current_setting('application_name')"
                 )
             ).scalar_one()
     finally:

@@ -15,7 +15,8 @@ from tests.integration.recordings import seeded_recording
 from voicebox.clock import utcnow
 from voicebox.extensions import db
 from voicebox.models import Child, Delivery, Direction, Message, MessageStatus, Schedule
-from voicebox.services.scheduling import delivery, schedules
+from voicebox.services.messaging import delivery
+from voicebox.services.scheduling import schedules
 
 DUE = 1500
 SCHEDULES_PER_CHILD = 100

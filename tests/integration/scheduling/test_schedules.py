@@ -17,7 +17,8 @@ from tests.integration.recordings import post_form, send, wait_for
 from voicebox.clock import utcnow
 from voicebox.extensions import db
 from voicebox.models import Schedule
-from voicebox.services.scheduling import delivery, schedules
+from voicebox.services.messaging import delivery
+from voicebox.services.scheduling import schedules
 
 pytestmark = pytest.mark.parametrize("app", ["production"], indirect=True)
 

@@ -26,8 +26,8 @@ from voicebox.models import (
 from voicebox.models.base import new_id
 from voicebox.services import policy
 from voicebox.services.accounts.tokens import Principal, hash_secret, readable_code
+from voicebox.services.local_times import parse_hhmm
 from voicebox.services.scheduling import schedules
-from voicebox.services.scheduling.local_times import parse_hhmm
 from voicebox.services.work import use_case
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"

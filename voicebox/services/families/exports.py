@@ -46,7 +46,7 @@ from voicebox.models import (
 )
 from voicebox.services import policy
 from voicebox.services.accounts.tokens import Principal
-from voicebox.services.scheduling.local_times import format_hhmm
+from voicebox.services.local_times import format_hhmm
 from voicebox.services.work import end_read, unit, use_case
 from voicebox.storage import StorageUnavailable
 

@@ -1,27 +1,28 @@
 """The no-contact watchdog: children who have heard nothing from home for a while.
 
 Contact is a guardian's message or story delivered to the child; a child's own reply is not
-contact from home. Each child's row keeps the clock (``quiet_since``), moved by every contact,
-so a child leaves the list the moment contact resumes. The guardians are nudged, with
-something they could say; the child is never told anything.
+contact from home. Each child's row keeps the clock (``quiet_since``), which delivery moves on
+every contact (``messaging.delivery``), so a child leaves the list the moment contact resumes.
+The guardians are nudged, with something they could say; the child is never told anything.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from flask import Flask, current_app
+from sqlalchemy import or_, select
 
 import config
+from config.settings import Settings, SettingsError
 from voicebox.clock import age, utcnow
 from voicebox.errors import Forbidden
-from voicebox.extensions import current_prompts, current_settings, db
+from voicebox.extensions import current_settings, db
 from voicebox.models import Child, ChildGroup, Curatorship, GroupMember, Guardianship, Role
 from voicebox.notify import Notifier, NotifyFailed
 from voicebox.services import paging, policy
@@ -31,6 +32,7 @@ from voicebox.services.work import unit
 log = logging.getLogger(__name__)
 
 DEFAULT_PROMPTS = Path(config.__file__).resolve().parent / "prompts.json"
+_EXTENSION = "voicebox.families.prompts"
 BATCH = 200
 
 
@@ -53,15 +55,19 @@ class Prompts:
         return None
 
 
-def record_contact(child_ids: Collection[str], at: datetime) -> None:
-    """A guardian's message reached these children (in the caller's transaction)."""
-    if child_ids:
-        db.session.execute(
-            update(Child)
-            .where(Child.id.in_(child_ids))
-            .values(last_contact_at=at, quiet_since=at)
-            .execution_options(synchronize_session=False)
-        )
+def init_app(app: Flask, settings: Settings) -> None:
+    """Read the prompts once, at start: a file that cannot be read or is not shaped as
+    ``config/prompts.json`` stops start-up with the setting named, not the first nudge."""
+    try:
+        prompts = Prompts.load(settings.prompts_file)
+    except (OSError, ValueError, KeyError, IndexError, TypeError) as exc:
+        raise SettingsError(f"VOICEBOX_PROMPTS_FILE: cannot read the prompts: {exc!r}") from None
+    app.extensions[_EXTENSION] = prompts
+
+
+def current_prompts() -> Prompts:
+    """What the watchdog suggests a quiet child's parent could say, as read at start."""
+    return current_app.extensions[_EXTENSION]
 
 
 def _quiet_cutoff() -> datetime:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, scoped_session
 
 from voicebox.clock import age, utcnow
 from voicebox.errors import Conflict, Forbidden, Invalid, NotFound
-from voicebox.extensions import current_risk_words, current_settings, db
+from voicebox.extensions import current_settings, db
 from voicebox.models import (
     Child,
     HelpEventKind,
@@ -271,7 +271,7 @@ def ask(
     if open_count >= MAX_OPEN_PER_DEVICE:
         raise Conflict("You already have requests waiting; add to one of them and a helper will see it.")
     now = utcnow()
-    risk_terms = current_risk_words().found(text)
+    risk_terms = triage.current_risk_words().found(text)
     level = triage.priority(category, urgent, risk_terms)
     request = HelpRequest(
         child_id=child_id,
@@ -402,7 +402,7 @@ def reply(
 
 def _rescreen(request: HelpRequest, text: str | None) -> None:
     """A child who says something alarming later in the thread goes to the top of the queue."""
-    found = current_risk_words().found(text)
+    found = triage.current_risk_words().found(text)
     if not found:
         return
     request.risk_terms = list(dict.fromkeys([*request.risk_terms, *found]))

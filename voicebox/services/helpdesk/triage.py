@@ -14,10 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from flask import Flask, current_app
+
 import config
+from config.settings import Settings, SettingsError
 from voicebox.models import Category
 
 DEFAULT_RISK_WORDS = Path(config.__file__).resolve().parent / "risk_words.txt"
+_EXTENSION = "voicebox.helpdesk.risk_words"
 
 CATEGORY_PRIORITY = {
     Category.SAFETY: 2,
@@ -58,6 +62,25 @@ class RiskWords:
         if not text or self.pattern is None:
             return []
         return list(dict.fromkeys(match.group(0) for match in self.pattern.finditer(text.casefold())))
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    """Read the risk words once, at start: a file that cannot be read, or that names none, stops
+    start-up with the setting named (a help desk that screens for nothing must not run)."""
+    try:
+        words = RiskWords.load(settings.risk_words_file)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"VOICEBOX_RISK_WORDS_FILE: cannot read the risk words: {exc}") from None
+    if not words.terms:
+        raise SettingsError(
+            f"VOICEBOX_RISK_WORDS_FILE: {settings.risk_words_file or DEFAULT_RISK_WORDS} names no word"
+        )
+    app.extensions[_EXTENSION] = words
+
+
+def current_risk_words() -> RiskWords:
+    """The words that raise a help request's priority, as the app read them at start."""
+    return current_app.extensions[_EXTENSION]
 
 
 def priority(category: str, urgent: bool, risk_terms: list[str]) -> int:

@@ -33,10 +33,10 @@ from voicebox.models import (
 from voicebox.services import paging, policy
 from voicebox.services.accounts.tokens import Principal, readable_code
 from voicebox.services.library import stories
-from voicebox.services.library.story_details import NO_DETAILS, StoryDetails
-from voicebox.services.library.story_details import check as check_story
 from voicebox.services.messaging import messages
 from voicebox.services.messaging.messages import MessageView, Party
+from voicebox.services.messaging.story_details import NO_DETAILS, StoryDetails
+from voicebox.services.messaging.story_details import check as check_story
 from voicebox.services.work import use_case
 
 JOIN_CODE_LENGTH = 8

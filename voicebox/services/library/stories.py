@@ -36,10 +36,9 @@ from voicebox.models import (
 )
 from voicebox.services import paging, policy
 from voicebox.services.accounts.tokens import Principal
-from voicebox.services.library.story_details import STORY_FIELDS, StoryDetails
-from voicebox.services.messaging import messages
+from voicebox.services.messaging import delivery, messages
 from voicebox.services.messaging.messages import MessageView
-from voicebox.services.scheduling import delivery
+from voicebox.services.messaging.story_details import STORY_FIELDS, StoryDetails
 from voicebox.services.work import use_case
 
 HEARD = (MessageStatus.DELIVERED, MessageStatus.PLAYED)

@@ -29,9 +29,8 @@ from voicebox.models import (
 from voicebox.services import policy
 from voicebox.services.accounts.tokens import Principal
 from voicebox.services.blobs import BlobStream
-from voicebox.services.library import story_details
-from voicebox.services.library.story_details import NO_DETAILS, STORY_FIELDS, StoryDetails
-from voicebox.services.messaging import recordings
+from voicebox.services.messaging import recordings, story_details
+from voicebox.services.messaging.story_details import NO_DETAILS, STORY_FIELDS, StoryDetails
 from voicebox.services.work import use_case
 
 GUARDIANS = "guardians"

@@ -16,9 +16,8 @@ from voicebox.extensions import db
 from voicebox.models import Child, Delivery, Direction, Message, MessageStatus
 from voicebox.services import policy
 from voicebox.services.accounts.tokens import Principal
-from voicebox.services.messaging import messages
+from voicebox.services.messaging import delivery, messages
 from voicebox.services.messaging.messages import MessageView
-from voicebox.services.scheduling import delivery
 from voicebox.services.work import use_case
 
 

@@ -20,7 +20,7 @@ from voicebox import jobs, media
 from voicebox.clock import utcnow
 from voicebox.extensions import current_blob_store, current_settings, db
 from voicebox.models import Message, MessageStatus, Recording, RecordingStatus
-from voicebox.services.scheduling import delivery
+from voicebox.services.messaging import delivery
 from voicebox.services.work import unit, use_case
 from voicebox.storage import StorageUnavailable
 

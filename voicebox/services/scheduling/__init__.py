@@ -1,3 +1,3 @@
-"""When messages arrive: ``schedules`` plans bedtime deliveries and moves a message's time,
-``delivery`` puts what is due into inboxes exactly once, and ``local_times`` reads wall-clock
-rules (quiet hours, weekly times) in a child's time zone."""
+"""When messages arrive: ``schedules`` plans bedtime deliveries from a child's schedules (the
+family's queue, a box, a series) and moves a message's time; what falls due is delivered by
+``messaging.delivery``."""

@@ -34,10 +34,9 @@ from voicebox.models import (
 from voicebox.services import policy
 from voicebox.services.accounts.tokens import Principal
 from voicebox.services.library import stories
-from voicebox.services.messaging import messages
+from voicebox.services.local_times import next_occurrence, parse_hhmm
+from voicebox.services.messaging import delivery, messages
 from voicebox.services.messaging.messages import MessageView
-from voicebox.services.scheduling import delivery
-from voicebox.services.scheduling.local_times import next_occurrence, parse_hhmm
 from voicebox.services.work import use_case
 
 BATCH = 200

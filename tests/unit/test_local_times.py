@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from voicebox.services.scheduling.local_times import (
+from voicebox.services.local_times import (
     after_quiet_hours,
     format_hhmm,
     next_occurrence,

@@ -22,9 +22,8 @@ from voicebox.errors import Conflict
 from voicebox.extensions import db
 from voicebox.models import Child, Delivery, Direction, Guardianship, Message, MessageStatus
 from voicebox.notify import Notifier, NotifyFailed
-from voicebox.services.families import watchdog
+from voicebox.services.local_times import after_quiet_hours
 from voicebox.services.messaging.messages import Mailbox
-from voicebox.services.scheduling.local_times import after_quiet_hours
 from voicebox.services.work import unit, use_case
 
 log = logging.getLogger(__name__)
@@ -89,7 +88,7 @@ def deliver_now(message: Message, rows: list[Delivery], now: datetime) -> None:
     message.status = MessageStatus.DELIVERED
     message.delivered_at = now
     if message.direction == Direction.TO_CHILD and message.source_id is None:
-        watchdog.record_contact([message.child_id], now)  # type: ignore[list-item]
+        record_contact([message.child_id], now)
 
 
 def give(
@@ -185,6 +184,18 @@ def dispatch_due() -> int:
     return delivered
 
 
+def record_contact(child_ids: Collection[str], at: datetime) -> None:
+    """A guardian's message reached these children (in the caller's transaction): the clock of
+    the no-contact watchdog (``families.watchdog``) starts again."""
+    if child_ids:
+        db.session.execute(
+            update(Child)
+            .where(Child.id.in_(child_ids))
+            .values(last_contact_at=at, quiet_since=at)
+            .execution_options(synchronize_session=False)
+        )
+
+
 def _record_contact(message_ids: set[str], now: datetime) -> None:
     """A guardian's own message to a child is contact from home; a library story is not."""
     from_home = db.session.scalars(
@@ -194,7 +205,7 @@ def _record_contact(message_ids: set[str], now: datetime) -> None:
             Message.source_id.is_(None),
         )
     )
-    watchdog.record_contact(set(from_home), now)  # type: ignore[arg-type]
+    record_contact({child_id for child_id in from_home if child_id is not None}, now)
 
 
 @use_case
