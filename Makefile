@@ -48,9 +48,13 @@ TEST_WORKERS ?= 4
 test: lint ffmpeg chromium web
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal --durations=20
 
-lint: $(TEST_STAMP)
+# The house's guard: style, types, the import contracts between layers and domains
+# (pyproject.toml), and ESLint for the web app.
+lint: $(TEST_STAMP) $(WEB)/node_modules/.package-lock.json
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	cd $(WEB) && npx eslint .
 
 # Every benchmark runs even when one fails; the exit status says whether all met their goals.
 bench: $(TEST_STAMP) ffmpeg chromium web
