@@ -54,6 +54,7 @@ lint: $(TEST_STAMP) $(WEB)/node_modules/.package-lock.json
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	cd $(WEB) && npx eslint .
 
 # Every benchmark runs even when one fails; the exit status says whether all met their goals.

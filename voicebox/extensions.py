@@ -4,7 +4,7 @@ for what the app was built with."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
@@ -45,6 +45,12 @@ _NOTIFIER = "voicebox.notifier"
 _SMS = "voicebox.sms"
 
 db = SQLAlchemy(model_class=Base)
+# Every model's base. Flask-SQLAlchemy builds ``db.Model`` from ``Base`` at run time, so a type
+# checker cannot see its columns' types through it; to a checker it is ``Base``.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 # Its storage comes from the settings: Redis in production, rate_limits' SQLite file embedded.
 limiter = Limiter(key_func=get_remote_address)
@@ -56,8 +62,8 @@ def rate_limit(limit: Callable[[], str], key: Callable[[], str] | None = None) -
     counted per client address unless ``key`` says what else."""
 
     def decorate(view: View) -> View:
-        limited = limiter.limit(limit, key_func=key)(view)
-        limited.rate_limited = True  # type: ignore[attr-defined]
+        limited = cast(View, limiter.limit(limit, key_func=key)(view))
+        limited.rate_limited = True  # type: ignore[attr-defined]  # a mark read by _unlimited
         return limited
 
     return decorate

@@ -43,9 +43,11 @@ def _phone_in_body() -> str:
     """The number a code is asked for: counted per number as well as per address."""
     body = request.get_json(silent=True)
     phone = body.get("phone") if isinstance(body, dict) else None
+    if not isinstance(phone, str):
+        return get_remote_address()
     try:
         return f"phone:{users.normalise_phone(phone)}"  # however the number is written
-    except (Invalid, TypeError):
+    except Invalid:
         return get_remote_address()
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import request
 from marshmallow import Schema, ValidationError
 
@@ -35,6 +37,7 @@ def recording_form_doc(schema: type[Schema]) -> dict:
 
 
 def _fields(schema: Schema, hint: str) -> dict:
+    raw: Any
     if request.mimetype == "multipart/form-data":
         raw = {key: value for key, value in request.form.items() if value != ""}
     else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Response
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from voicebox.api.bodies import recording_form, recording_form_doc
 from voicebox.api.help_schemas import HelpRequestSchema, HelpSummaryListSchema, ReplySchema
@@ -124,7 +125,7 @@ def escalate(body: dict, request_id: str) -> HelpRequestView:
 @authenticated()
 @blp.arguments(AudioQuerySchema, location="query")
 @blp.alt_response(302, description="Redirect to a short-lived URL of the audio")
-def request_audio(query: dict, request_id: str) -> Response:
+def request_audio(query: dict, request_id: str) -> WerkzeugResponse:
     """The child's recording, in one format"""
     return audio_response(threads.open_thread_audio(current_principal(), request_id, query["format"]))
 
@@ -133,7 +134,7 @@ def request_audio(query: dict, request_id: str) -> Response:
 @authenticated()
 @blp.arguments(AudioQuerySchema, location="query")
 @blp.alt_response(302, description="Redirect to a short-lived URL of the audio")
-def reply_audio(query: dict, request_id: str, reply_id: str) -> Response:
+def reply_audio(query: dict, request_id: str, reply_id: str) -> WerkzeugResponse:
     """A reply's recording, in one format"""
     recording = threads.open_thread_audio(current_principal(), request_id, query["format"], reply_id)
     return audio_response(recording)

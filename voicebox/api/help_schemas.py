@@ -17,7 +17,8 @@ class ThreadAudioLink(fields.String):
 
     _CHECK_ATTRIBUTE = False  # made from the recording, not read from it
 
-    def _serialize(self, value: Any, attr: str | None, audio: ThreadAudio, **kwargs: Any) -> str:
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> str | None:
+        audio: ThreadAudio = obj
         if audio.reply_id is None:
             return url_for("help_requests.request_audio", request_id=audio.request_id)
         return url_for("help_requests.reply_audio", request_id=audio.request_id, reply_id=audio.reply_id)

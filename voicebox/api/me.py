@@ -29,7 +29,7 @@ def me() -> dict | User:
     principal = current_principal()
     if principal.device is not None:
         return {"role": "child", "child": principal.child, "device": principal.device}
-    return principal.user  # type: ignore[return-value]  # a user token always has a user
+    return principal.user  # a user token always has a user
 
 
 class PasswordChangeSchema(Schema):

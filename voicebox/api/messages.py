@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Response, request
+from flask import request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from voicebox.api.bodies import recording_form, recording_form_doc
 from voicebox.api.schemas import (
@@ -102,7 +103,7 @@ def delete_message(message_id: str) -> None:
 @blp.arguments(AudioQuerySchema, location="query")
 @blp.alt_response(302, description="Redirect to a short-lived URL of the audio")
 @blp.alt_response(206, description="Part of the audio (Range)")
-def get_audio(query: dict, message_id: str) -> Response:
+def get_audio(query: dict, message_id: str) -> WerkzeugResponse:
     """The audio in one format: a redirect to a short-lived URL, or the bytes with Range"""
     return audio_response(messages.open_message_audio(current_principal(), message_id, query["format"]))
 

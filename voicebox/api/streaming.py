@@ -9,6 +9,7 @@ from typing import Any
 from flask import Response, redirect, request, stream_with_context
 from marshmallow import Schema
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from voicebox.services.blobs import BlobStream
 from voicebox.storage import BlobInfo
@@ -40,7 +41,7 @@ def blob_response(info: BlobInfo, read: ReadRange, max_age: int) -> Response:
     return response
 
 
-def audio_response(audio: str | BlobStream) -> Response:
+def audio_response(audio: str | BlobStream) -> WerkzeugResponse:
     """A service's answer for audio: a URL to redirect to (302), or the bytes themselves."""
     if isinstance(audio, str):
         return redirect(audio, 302)

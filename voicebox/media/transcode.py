@@ -122,7 +122,10 @@ class _Encoder:
         self.spec = spec
         self.path = path
         self.container = av.open(str(path), "w", format=spec.muxer)
-        self.stream = self.container.add_stream(spec.codec, rate=RATE, layout="mono")
+        stream = self.container.add_stream(spec.codec, rate=RATE, layout="mono")
+        if not isinstance(stream, av.audio.stream.AudioStream):
+            raise TypeError(f"{spec.codec} is not an audio codec")
+        self.stream = stream
         self.stream.bit_rate = spec.bitrate
         self.stream.codec_context.options = dict(spec.options)
         context = self.stream.codec_context

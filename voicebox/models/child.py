@@ -7,7 +7,7 @@ from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from voicebox.clock import utcnow
-from voicebox.extensions import db
+from voicebox.extensions import Model
 from voicebox.models.base import UTCDateTime, new_id
 
 
@@ -17,7 +17,7 @@ class Relation(StrEnum):
     OTHER = "other"
 
 
-class Child(db.Model):
+class Child(Model):
     """Only what the service needs: no real name, no phone, no birthday beyond the year."""
 
     __tablename__ = "children"
@@ -40,7 +40,7 @@ class Child(db.Model):
     erase_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
 
-class Guardianship(db.Model):
+class Guardianship(Model):
     __tablename__ = "guardianships"
 
     child_id: Mapped[str] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"), primary_key=True)
@@ -51,7 +51,7 @@ class Guardianship(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Consent(db.Model):
+class Consent(Model):
     """A guardian's consent to the processing of the child's data (PIPL art. 31, COPPA)."""
 
     __tablename__ = "consents"
@@ -63,7 +63,7 @@ class Consent(db.Model):
     given_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class GuardianInvite(db.Model):
+class GuardianInvite(Model):
     """A one-time code a guardian gives to a second guardian; only its hash is stored."""
 
     __tablename__ = "guardian_invites"

@@ -6,11 +6,11 @@ from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from voicebox.clock import utcnow
-from voicebox.extensions import db
+from voicebox.extensions import Model
 from voicebox.models.base import UTCDateTime, new_id
 
 
-class Device(db.Model):
+class Device(Model):
     __tablename__ = "devices"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
@@ -20,7 +20,7 @@ class Device(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class PairingCode(db.Model):
+class PairingCode(Model):
     """Six digits, single use, short-lived. Unique while stored, so a code names one child."""
 
     __tablename__ = "pairing_codes"

@@ -7,7 +7,7 @@ from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from voicebox.clock import utcnow
-from voicebox.extensions import db
+from voicebox.extensions import Model
 from voicebox.models.base import UTCDateTime, new_id
 
 
@@ -18,7 +18,7 @@ class ExportStatus(StrEnum):
     FAILED = "failed"
 
 
-class Export(db.Model):
+class Export(Model):
     """Made by a worker; kept ``expires_at`` (24 h after it is ready) and then swept, zip and row."""
 
     __tablename__ = "exports"

@@ -7,7 +7,7 @@ from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, St
 from sqlalchemy.orm import Mapped, mapped_column
 
 from voicebox.clock import utcnow
-from voicebox.extensions import db
+from voicebox.extensions import Model
 from voicebox.models.base import UTCDateTime, new_id
 
 
@@ -55,7 +55,7 @@ class HelpEventKind(StrEnum):
     ANSWERED = "answered"  # the helper wrote in the thread: for the child's devices
 
 
-class HelpRequest(db.Model):
+class HelpRequest(Model):
     """The row is the queue: claimable while ``waiting_for`` is set, ordered by ``rank_at``.
 
     ``rank_at`` is when the request queued, moved earlier by its priority; ordering by it gives
@@ -106,7 +106,7 @@ class HelpRequest(db.Model):
     audio_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class HelpReply(db.Model):
+class HelpReply(Model):
     """One turn of the thread: from the child's device or from the helper holding the request."""
 
     __tablename__ = "help_replies"
@@ -122,7 +122,7 @@ class HelpReply(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Volunteer(db.Model):
+class Volunteer(Model):
     """A helper's presence: available or away, and how many requests they hold at most."""
 
     __tablename__ = "volunteers"
@@ -133,7 +133,7 @@ class Volunteer(db.Model):
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class HelpEvent(db.Model):
+class HelpEvent(Model):
     """What happened in the queue, in order: the volunteers' live stream, and what to push.
 
     The integer id orders the stream; ``push`` events also go out through the notifier, and
@@ -155,7 +155,7 @@ class HelpEvent(db.Model):
     pushed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     """Who looked at or acted on a child's help request, and when. Read by admins only."""
 
     __tablename__ = "audit_log"

@@ -12,7 +12,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Uniq
 from sqlalchemy.orm import Mapped, mapped_column
 
 from voicebox.clock import utcnow
-from voicebox.extensions import db
+from voicebox.extensions import Model
 from voicebox.models.base import UTCDateTime, new_id
 
 
@@ -23,7 +23,7 @@ class GroupKind(StrEnum):
     OTHER = "other"
 
 
-class Organisation(db.Model):
+class Organisation(Model):
     __tablename__ = "organisations"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
@@ -31,7 +31,7 @@ class Organisation(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Curatorship(db.Model):
+class Curatorship(Model):
     """An admin's grant: this user keeps this organisation's library (their role is unchanged)."""
 
     __tablename__ = "curatorships"
@@ -44,7 +44,7 @@ class Curatorship(db.Model):
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Series(db.Model):
+class Series(Model):
     """Episodes told in order: a family's (``child_id``) or an organisation's (``org_id``)."""
 
     __tablename__ = "series"
@@ -58,7 +58,7 @@ class Series(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Story(db.Model):
+class Story(Model):
     """What a story is, said once: a library story's copies share their story's."""
 
     __tablename__ = "stories"
@@ -74,7 +74,7 @@ class Story(db.Model):
     episode: Mapped[int | None] = mapped_column(Integer)
 
 
-class StoryBox(db.Model):
+class StoryBox(Model):
     """An ordered collection of library stories, assigned to children or groups of children."""
 
     __tablename__ = "story_boxes"
@@ -87,7 +87,7 @@ class StoryBox(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class BoxItem(db.Model):
+class BoxItem(Model):
     __tablename__ = "box_items"
 
     box_id: Mapped[str] = mapped_column(ForeignKey("story_boxes.id", ondelete="CASCADE"), primary_key=True)
@@ -95,7 +95,7 @@ class BoxItem(db.Model):
     message_id: Mapped[str] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), index=True)
 
 
-class ChildGroup(db.Model):
+class ChildGroup(Model):
     """A class, a school or a village; guardians enrol their child with the group's join code."""
 
     __tablename__ = "child_groups"
@@ -108,7 +108,7 @@ class ChildGroup(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class GroupMember(db.Model):
+class GroupMember(Model):
     __tablename__ = "group_members"
 
     group_id: Mapped[str] = mapped_column(ForeignKey("child_groups.id", ondelete="CASCADE"), primary_key=True)
@@ -118,7 +118,7 @@ class GroupMember(db.Model):
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class BoxAssignment(db.Model):
+class BoxAssignment(Model):
     """A box given to one child, or to every child of a group (present and future members)."""
 
     __tablename__ = "box_assignments"

@@ -7,7 +7,7 @@ from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, Str
 from sqlalchemy.orm import Mapped, mapped_column
 
 from voicebox.clock import utcnow
-from voicebox.extensions import db
+from voicebox.extensions import Model
 from voicebox.models.base import UTCDateTime, new_id
 
 
@@ -44,7 +44,7 @@ class StoryCategory(StrEnum):
     OTHER = "other"
 
 
-class Message(db.Model):
+class Message(Model):
     """A recording on its way to someone: ``status`` says how far it got; the recording's own
     work (its transcode) is the recording's."""
 
@@ -84,7 +84,7 @@ class Message(db.Model):
     queued: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
-class Delivery(db.Model):
+class Delivery(Model):
     """One recipient's copy: when it is due, when it arrived, and where they stopped listening."""
 
     __tablename__ = "deliveries"

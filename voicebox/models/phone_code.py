@@ -7,7 +7,7 @@ from sqlalchemy import Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from voicebox.clock import utcnow
-from voicebox.extensions import db
+from voicebox.extensions import Model
 from voicebox.models.base import UTCDateTime, new_id
 
 
@@ -16,7 +16,7 @@ class CodePurpose(StrEnum):
     RESET = "reset"  # a forgotten password
 
 
-class PhoneCode(db.Model):
+class PhoneCode(Model):
     """Only the code's hash is kept; a few wrong guesses void it."""
 
     __tablename__ = "phone_codes"

@@ -12,7 +12,7 @@ from sqlalchemy import JSON, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from voicebox.clock import utcnow
-from voicebox.extensions import db
+from voicebox.extensions import Model
 from voicebox.models.base import UTCDateTime, new_id
 
 
@@ -22,7 +22,7 @@ class RecordingStatus(StrEnum):
     FAILED = "failed"
 
 
-class Recording(db.Model):
+class Recording(Model):
     __tablename__ = "recordings"
     __table_args__ = (Index("ix_recordings_status_lease_expires_at", "status", "lease_expires_at"),)
 

@@ -7,7 +7,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from voicebox.clock import utcnow
-from voicebox.extensions import db
+from voicebox.extensions import Model
 from voicebox.models.base import UTCDateTime, new_id
 
 
@@ -17,7 +17,7 @@ class Source(StrEnum):
     SERIES = "series"  # a series, episode by episode
 
 
-class Schedule(db.Model):
+class Schedule(Model):
     """``next_run_at`` is the next occurrence in UTC; the planner turns it into a delivery row
     shortly before, so the dispatcher only ever sees deliveries."""
 

@@ -9,11 +9,11 @@ from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from voicebox.clock import utcnow
-from voicebox.extensions import db
+from voicebox.extensions import Model
 from voicebox.models.base import UTCDateTime, new_id
 
 
-class AuthToken(db.Model):
+class AuthToken(Model):
     __tablename__ = "auth_tokens"
     __table_args__ = (CheckConstraint("(user_id IS NULL) <> (device_id IS NULL)", name="one_subject"),)
 

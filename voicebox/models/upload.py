@@ -10,11 +10,11 @@ from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Integer, S
 from sqlalchemy.orm import Mapped, mapped_column
 
 from voicebox.clock import utcnow
-from voicebox.extensions import db
+from voicebox.extensions import Model
 from voicebox.models.base import UTCDateTime, new_id
 
 
-class Upload(db.Model):
+class Upload(Model):
     __tablename__ = "uploads"
     __table_args__ = (
         CheckConstraint("(owner_user_id IS NULL) <> (owner_device_id IS NULL)", name="one_owner"),
@@ -35,7 +35,7 @@ class Upload(db.Model):
     blob_key: Mapped[str | None] = mapped_column(String(512))
 
 
-class UploadChunk(db.Model):
+class UploadChunk(Model):
     __tablename__ = "upload_chunks"
 
     upload_id: Mapped[str] = mapped_column(ForeignKey("uploads.id", ondelete="CASCADE"), primary_key=True)

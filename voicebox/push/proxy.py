@@ -33,7 +33,7 @@ def forward_everything_else(app: web.Application, upstream: str) -> None:
     unix = upstream.startswith("unix:")
     base = "http://api" if unix else upstream.rstrip("/")
 
-    async def session(app: web.Application):  # type: ignore[no-untyped-def]
+    async def session(app: web.Application):
         connector = (
             aiohttp.UnixConnector(path=upstream.removeprefix("unix:")) if unix else aiohttp.TCPConnector()
         )

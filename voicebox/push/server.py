@@ -88,7 +88,7 @@ def _open(kind: Kind, raw_token: str, last_event_id: str | None) -> tuple[str, R
     principal = tokens.resolve(raw_token)
     if principal is None:
         raise Unauthorized("Send a valid token as 'Authorization: Bearer <token>'.")
-    return principal.token_id, kind.reader(principal, last_event_id)  # type: ignore[arg-type]
+    return principal.token_id, kind.reader(principal, last_event_id)
 
 
 def _look_many(asked: list[tuple[Kind, Reader, str]]) -> list[str | None]:

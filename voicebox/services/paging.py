@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Row, Select, and_, bindparam, or_
+from sqlalchemy.orm import InstrumentedAttribute
 
 from voicebox.errors import Invalid
 from voicebox.extensions import db
@@ -25,6 +27,10 @@ MAX_LIMIT = 100
 class Page:
     items: list[Any]
     next_cursor: str | None
+
+
+# What a page is ordered by: a model's column, or a labelled expression.
+Column = ColumnElement[Any] | InstrumentedAttribute[Any]
 
 
 def encode_cursor(at: datetime, id_: str) -> str:
@@ -52,12 +58,12 @@ def check_limit(limit: int) -> int:
 
 def newest_first(
     query: Select,
-    at: ColumnElement,
-    id_: ColumnElement,
+    at: Column,
+    id_: Column,
     cursor: str | None,
     limit: int,
     reader: Connection | None = None,
-) -> tuple[list[Row], Row | None]:
+) -> tuple[Sequence[Row], Row | None]:
     """One page of ``query`` ordered by (at, id) descending, after ``cursor``; and the row the
     next page's cursor points at, if there is a next page. Read on ``reader`` (``reads``), or
     else by the request's session."""
@@ -65,15 +71,13 @@ def newest_first(
 
 
 def oldest_first(
-    query: Select, at: ColumnElement, id_: ColumnElement, cursor: str | None, limit: int
-) -> tuple[list[Row], Row | None]:
+    query: Select, at: Column, id_: Column, cursor: str | None, limit: int
+) -> tuple[Sequence[Row], Row | None]:
     """As ``newest_first``, in ascending (at, id) order."""
     return page(ordered(query, at, id_, newest_first=False, after_cursor=bool(cursor)), cursor, limit)
 
 
-def ordered(
-    query: Select, at: ColumnElement, id_: ColumnElement, *, newest_first: bool, after_cursor: bool
-) -> Select:
+def ordered(query: Select, at: Column, id_: Column, *, newest_first: bool, after_cursor: bool) -> Select:
     """``query`` in (at, id) order, strictly after the cursor bound by ``page`` if
     ``after_cursor``, at most the bound limit of rows: a hot path builds it once and reuses it."""
     if after_cursor:
@@ -93,7 +97,7 @@ def page(
     limit: int,
     reader: Connection | None = None,
     params: dict[str, Any] | None = None,
-) -> tuple[list[Row], Row | None]:
+) -> tuple[Sequence[Row], Row | None]:
     """Run ``statement`` (from ``ordered``) for one page after ``cursor``, with ``params``; the
     page's rows, and the row the next page's cursor points at if there is a next page."""
     bound = {**(params or {}), "rows": check_limit(limit) + 1}

@@ -24,7 +24,7 @@ from voicebox.models import (
     Upload,
     UserStatus,
 )
-from voicebox.services.accounts.tokens import Principal
+from voicebox.services.accounts.tokens import Principal, user_of
 
 
 def require_role(principal: Principal, *roles: str) -> None:
@@ -126,7 +126,7 @@ def upload_for(principal: Principal, upload: Upload | None) -> Upload:
         if principal.device is not None:
             owned = upload.owner_device_id == principal.device.id
         else:
-            owned = upload.owner_user_id == principal.user.id  # type: ignore[union-attr]
+            owned = upload.owner_user_id == user_of(principal).id
         if owned:
             return upload
     raise NotFound("No such upload.")
@@ -183,5 +183,7 @@ def help_request_for(principal: Principal, request: HelpRequest | None) -> HelpR
 def holds(principal: Principal, request: HelpRequest) -> bool:
     """The caller is the helper holding the request now."""
     return (
-        is_helper(principal) and request.status == HelpStatus.HELD and request.held_by == principal.user.id  # type: ignore[union-attr]
+        is_helper(principal)
+        and request.status == HelpStatus.HELD
+        and request.held_by == user_of(principal).id
     )

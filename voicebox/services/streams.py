@@ -29,8 +29,10 @@ Event = tuple[str, Any] | None
 class Reader(Protocol):
     """A stream's state and its look at the rows (an inbox's, or the help queue's)."""
 
-    topic: str
     hurried: bool
+
+    @property
+    def topic(self) -> str: ...
 
     def look(self) -> list[tuple[str, Any]]: ...
 

@@ -15,7 +15,9 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar, cast
+
+from sqlalchemy import CursorResult, Delete, Update
 
 from voicebox.extensions import db
 
@@ -63,3 +65,9 @@ def end_read() -> None:
     if session.info.get(_DEPTH, 0):
         raise RuntimeError("a unit of work is open; its changes would be lost")
     session.rollback()
+
+
+def changed(statement: Update | Delete) -> int:
+    """Run an UPDATE or DELETE in the unit of work's transaction; how many rows it changed
+    (a conditional update's way of saying whether it won)."""
+    return cast(CursorResult[Any], db.session.execute(statement)).rowcount

@@ -8,7 +8,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 
 # Keys are built by our code, never taken from a request as-is; this is the backstop that
 # keeps a key from escaping the local folder or meaning something odd to S3.
@@ -54,7 +54,7 @@ class BlobStore(ABC):
     redirects = False
 
     @abstractmethod
-    def put(self, key: str, source: BinaryIO | bytes | Path) -> BlobInfo:
+    def put(self, key: str, source: IO[bytes] | bytes | Path) -> BlobInfo:
         """Store bytes, a readable binary stream, or a file's contents under ``key``."""
 
     @abstractmethod

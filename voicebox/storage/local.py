@@ -7,7 +7,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO
 from urllib.parse import quote, urlencode
 
 from voicebox.storage.base import (
@@ -33,7 +33,7 @@ class LocalBlobStore(BlobStore):
     def _path(self, key: str) -> Path:
         return self.root / check_key(key)
 
-    def put(self, key: str, source: BinaryIO | bytes | Path) -> BlobInfo:
+    def put(self, key: str, source: IO[bytes] | bytes | Path) -> BlobInfo:
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         # Write aside and rename, so a reader never sees half a blob.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -38,7 +38,7 @@ class S3BlobStore(BlobStore):
         except BotoCoreError as exc:
             raise StorageUnavailable(f"S3 {method} failed: {exc}") from exc
 
-    def put(self, key: str, source: BinaryIO | bytes | Path) -> BlobInfo:
+    def put(self, key: str, source: IO[bytes] | bytes | Path) -> BlobInfo:
         check_key(key)
         extra = {"ContentType": content_type_for(key)}
         if isinstance(source, Path):

@@ -8,9 +8,8 @@ from datetime import timedelta
 from sqlalchemy import delete, or_
 
 from voicebox.clock import utcnow
-from voicebox.extensions import db
 from voicebox.models import AuthToken, GuardianInvite, PairingCode, PhoneCode
-from voicebox.services.work import use_case
+from voicebox.services.work import changed, use_case
 
 # Revoked and expired tokens are kept a while so a support request about "why was I logged
 # out" can still be answered, then removed.
@@ -22,19 +21,19 @@ def purge_expired_credentials() -> dict[str, int]:
     """Delete what can no longer authenticate anyone; running it twice deletes nothing more."""
     now = utcnow()
     removed = {
-        "tokens": db.session.execute(
+        "tokens": changed(
             delete(AuthToken).where(
                 or_(AuthToken.expires_at < now - TOKEN_GRACE, AuthToken.revoked_at < now - TOKEN_GRACE)
             )
-        ).rowcount,
-        "pairing_codes": db.session.execute(
+        ),
+        "pairing_codes": changed(
             delete(PairingCode).where(or_(PairingCode.expires_at < now, PairingCode.used_at.is_not(None)))
-        ).rowcount,
-        "guardian_invites": db.session.execute(
+        ),
+        "guardian_invites": changed(
             delete(GuardianInvite).where(GuardianInvite.expires_at < now, GuardianInvite.used_at.is_(None))
-        ).rowcount,
-        "phone_codes": db.session.execute(
+        ),
+        "phone_codes": changed(
             delete(PhoneCode).where(or_(PhoneCode.expires_at < now, PhoneCode.used_at.is_not(None)))
-        ).rowcount,
+        ),
     }
     return removed

@@ -18,6 +18,7 @@ from voicebox.extensions import current_settings, db
 from voicebox.models import PhoneCode
 from voicebox.services import reads
 from voicebox.services.accounts.tokens import hash_secret
+from voicebox.services.work import changed
 
 CODE_DIGITS = 6
 MAX_ATTEMPTS = 5
@@ -70,12 +71,13 @@ def use(phone: str, purpose: str, code: str) -> None:
     right = guessed is not None and secrets.compare_digest(guessed.code_hash, _hash(phone, code.strip()))
     # Conditional: of two requests racing with the right code, one uses it.
     if (
-        not right
-        or not db.session.execute(
+        guessed is None
+        or not right
+        or not changed(
             update(PhoneCode)
             .where(PhoneCode.id == guessed.id, PhoneCode.used_at.is_(None))
             .values(used_at=now)
-        ).rowcount
+        )
     ):
         raise Invalid(
             "That code is wrong or has expired; ask for a new one.", {"code": ["Wrong or expired."]}

@@ -7,31 +7,60 @@ import secrets
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Row, bindparam, inspect, or_, select, update
+from sqlalchemy import Row, bindparam, or_, select, update
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm import class_mapper, make_transient_to_detached
 
 from voicebox.clock import utcnow
-from voicebox.extensions import current_settings, db
+from voicebox.errors import Forbidden
+from voicebox.extensions import Model, current_settings, db
 from voicebox.models import AuthToken, Child, Device, User, UserStatus
 from voicebox.services import reads
 from voicebox.services.work import end_read, use_case
 
 
 @dataclass(frozen=True)
-class Principal:
-    """Who is calling: a user, or a child speaking through one paired device."""
+class UserPrincipal:
+    """A user calling: a parent, a helper, a curator, staff."""
 
     token_id: str
-    user: User | None = None
-    device: Device | None = None
-    child: Child | None = None
+    user: User
+    # Absent for a user, so that code may ask ``principal.device is None`` of either kind.
+    device: None = None
+    child: None = None
 
     @property
     def role(self) -> str:
-        return "child" if self.device is not None else self.user.role  # type: ignore[union-attr]
+        return self.user.role
+
+
+@dataclass(frozen=True)
+class DevicePrincipal:
+    """A child speaking through one paired device."""
+
+    token_id: str
+    device: Device
+    child: Child
+    user: None = None
+
+    @property
+    def role(self) -> str:
+        return "child"
+
+
+# Who is calling. A use case that only a user reaches (the policy refused devices before it)
+# takes the user through ``user_of``.
+Principal = UserPrincipal | DevicePrincipal
+
+
+def user_of(principal: Principal) -> User:
+    """The user ``principal`` speaks for, where the policy lets only users through; a device
+    here would be a bug in that policy, refused rather than acted on."""
+    if principal.user is None:
+        raise Forbidden("Only an account can do this, not a paired device.")
+    return principal.user
 
 
 def hash_secret(raw: str) -> str:
@@ -65,6 +94,7 @@ def issue(*, user: User | None = None, device: Device | None = None) -> str:
     return raw
 
 
+M = TypeVar("M", bound=Model)
 # Token ids asked about in one statement.
 HOLDING_BATCH = 1000
 # A token speaks for someone while it is neither revoked nor expired, nor its device unpaired,
@@ -78,10 +108,10 @@ _HOLDS = (
 # Whom a token may speak for. They are read as plain columns, labelled ``<table>_<attribute>``,
 # and made ORM objects by ``_attached``: loading them through an ORM session and merging them
 # into the request's cost more than the rest of a request like GET /me.
-_PRINCIPALS = (User, Device, Child)
+_PRINCIPALS: tuple[type[Model], ...] = (User, Device, Child)
 # Each one's attributes and the labels they are read under, named once rather than per request.
 _LABELS = {
-    model: {prop.key: f"{model.__tablename__}_{prop.key}" for prop in inspect(model).column_attrs}
+    model: {prop.key: f"{model.__tablename__}_{prop.key}" for prop in class_mapper(model).column_attrs}
     for model in _PRINCIPALS
 }
 # Every authenticated request runs this; built once, so a request only binds parameters.
@@ -91,7 +121,7 @@ _RESOLVE = (
         *(
             prop.columns[0].label(_LABELS[model][prop.key])
             for model in _PRINCIPALS
-            for prop in inspect(model).column_attrs
+            for prop in class_mapper(model).column_attrs
         ),
     )
     .outerjoin(User, AuthToken.user_id == User.id)
@@ -127,8 +157,11 @@ def resolve(raw: str) -> Principal | None:
         row = _lookup(params)
     if row is None:
         return None
-    user, device, child = (_attached(model, row._mapping) for model in _PRINCIPALS)
-    return Principal(token_id=row.id, user=user, device=device, child=child)
+    device, child = _attached(Device, row._mapping), _attached(Child, row._mapping)
+    if device is not None and child is not None:
+        return DevicePrincipal(token_id=row.id, device=device, child=child)
+    user = _attached(User, row._mapping)
+    return UserPrincipal(token_id=row.id, user=user) if user is not None else None
 
 
 def still_holds(token_id: str) -> bool:
@@ -154,12 +187,12 @@ def _lookup(params: dict) -> Row | None:
         return connection.execute(_RESOLVE, params).first()
 
 
-def _attached(model: type, row: Any) -> Any | None:
+def _attached(model: type[M], row: Any) -> M | None:
     """The ``model`` instance whose columns ``row`` holds, in the request's session as though the
     session had loaded it (no query, nothing to flush); None if the row holds none."""
-    mapper = inspect(model)
+    mapper = class_mapper(model)
     values = {key: row[label] for key, label in _LABELS[model].items()}
-    identity = [values[mapper.get_property_by_column(column).key] for column in mapper.primary_key]
+    identity = tuple(values[mapper.get_property_by_column(column).key] for column in mapper.primary_key)
     if identity[0] is None:
         return None
     key = mapper.identity_key_from_primary_key(identity)

@@ -25,10 +25,10 @@ from voicebox.models import (
 )
 from voicebox.models.base import new_id
 from voicebox.services import policy
-from voicebox.services.accounts.tokens import Principal, hash_secret, readable_code
+from voicebox.services.accounts.tokens import Principal, hash_secret, readable_code, user_of
 from voicebox.services.local_times import parse_hhmm
 from voicebox.services.scheduling import schedules
-from voicebox.services.work import use_case
+from voicebox.services.work import changed, use_case
 
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 
@@ -109,8 +109,8 @@ def create_child(
     child.quiet_start, child.quiet_end = default_quiet_hours()
     db.session.add(child)
     db.session.flush()
-    db.session.add(Guardianship(child_id=child.id, user_id=principal.user.id, relation=Relation.PARENT))  # type: ignore[union-attr]
-    _record_consent(child.id, principal.user.id)  # type: ignore[union-attr]
+    db.session.add(Guardianship(child_id=child.id, user_id=user_of(principal).id, relation=Relation.PARENT))
+    _record_consent(child.id, user_of(principal).id)
     return child
 
 
@@ -183,7 +183,7 @@ def consent_again(principal: Principal, child_id: str, guardian_consent: bool) -
     """A guardian consents to the privacy policy as it is now (after it changed)."""
     child = policy.guarded_child(principal, child_id, consented=False)
     _check_consent(guardian_consent)
-    _record_consent(child.id, principal.user.id)  # type: ignore[union-attr]
+    _record_consent(child.id, user_of(principal).id)
     return child
 
 
@@ -196,7 +196,7 @@ def invite_guardian(principal: Principal, child_id: str, relation: str) -> Invit
         id=new_id(),
         code_hash=hash_secret(code),
         child_id=child.id,
-        created_by=principal.user.id,  # type: ignore[union-attr]
+        created_by=user_of(principal).id,
         relation=relation,
         expires_at=expires_at,
     )
@@ -264,7 +264,7 @@ def remove_guardian(principal: Principal, child_id: str, user_id: str) -> None:
 def accept_invite(principal: Principal, code: str, guardian_consent: bool) -> Child:
     policy.require_role(principal, Role.PARENT)
     _check_consent(guardian_consent)
-    user_id = principal.user.id  # type: ignore[union-attr]
+    user_id = user_of(principal).id
     invite = db.session.scalar(
         select(GuardianInvite).where(GuardianInvite.code_hash == hash_secret(code.strip().upper()))
     )
@@ -275,7 +275,7 @@ def accept_invite(principal: Principal, code: str, guardian_consent: bool) -> Ch
         raise Conflict("You already look after this child.")
     now = utcnow()
     # One statement decides who uses the code, so two people racing for it cannot both win.
-    claimed = db.session.execute(
+    claimed = changed(
         update(GuardianInvite)
         .where(
             GuardianInvite.id == invite.id,
@@ -283,7 +283,7 @@ def accept_invite(principal: Principal, code: str, guardian_consent: bool) -> Ch
             GuardianInvite.expires_at > now,
         )
         .values(used_at=now, used_by=user_id)
-    ).rowcount
+    )
     if claimed != 1:
         raise Gone("This invitation has expired or was already used; ask for a new one.")
     db.session.add(Guardianship(child_id=invite.child_id, user_id=user_id, relation=invite.relation))

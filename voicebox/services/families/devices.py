@@ -15,8 +15,8 @@ from voicebox.extensions import current_settings, db
 from voicebox.models import AuthToken, Child, Device, PairingCode
 from voicebox.services import policy
 from voicebox.services.accounts import tokens
-from voicebox.services.accounts.tokens import Principal
-from voicebox.services.work import use_case
+from voicebox.services.accounts.tokens import Principal, user_of
+from voicebox.services.work import changed, use_case
 
 CODE_ATTEMPTS = 5
 
@@ -48,7 +48,7 @@ def issue_pairing_code(principal: Principal, child_id: str) -> PairingCode:
         pairing = PairingCode(
             code=code,
             child_id=child.id,
-            created_by=principal.user.id,  # type: ignore[union-attr]
+            created_by=user_of(principal).id,
             expires_at=now + timedelta(seconds=current_settings().pairing_code_ttl_seconds),
         )
         try:
@@ -67,11 +67,11 @@ def pair(code: str, device_name: str) -> Pairing:
         raise NotFound("No such pairing code.")
     now = utcnow()
     # The conditional update is the single-use guarantee, even for two phones racing.
-    used = db.session.execute(
+    used = changed(
         update(PairingCode)
         .where(PairingCode.id == pairing.id, PairingCode.used_at.is_(None), PairingCode.expires_at > now)
         .values(used_at=now)
-    ).rowcount
+    )
     if used != 1:
         raise Gone("This pairing code has expired or was already used; ask for a new one.")
     device = Device(child_id=pairing.child_id, name=device_name)

@@ -47,7 +47,7 @@ from voicebox.models import (
 from voicebox.services import policy
 from voicebox.services.accounts.tokens import Principal
 from voicebox.services.local_times import format_hhmm
-from voicebox.services.work import end_read, unit, use_case
+from voicebox.services.work import changed, end_read, unit, use_case
 from voicebox.storage import StorageUnavailable
 
 log = logging.getLogger(__name__)
@@ -208,7 +208,7 @@ def _claim(export_id: str) -> str | None:
         _fail(export)
         return None
     now = utcnow()
-    claimed = db.session.execute(
+    claimed = changed(
         update(Export)
         .where(
             Export.id == export_id,
@@ -218,7 +218,7 @@ def _claim(export_id: str) -> str | None:
             ),
         )
         .values(status=ExportStatus.WORKING, attempts=Export.attempts + 1, lease_expires_at=now + LEASE)
-    ).rowcount
+    )
     return export.child_id if claimed == 1 else None
 
 
@@ -393,11 +393,12 @@ def _message_records(
                 "position_ms": delivery.position_ms,
             }
         )
-    messages, audio = [], []
+    messages: list[dict[str, Any]] = []
+    audio: list[tuple[str, str]] = []
     for message, recording, story, org_name, device_name in rows:
         rendition = next((r for r in recording.renditions or [] if r["format"] == AUDIO_FORMAT), None)
         name = f"audio/{message.id}.ogg" if rendition else None
-        if rendition:
+        if name is not None and rendition is not None:
             audio.append((name, rendition["key"]))
         if message.direction == Direction.TO_GUARDIANS:
             sender = {"child": True, "device": device_name}

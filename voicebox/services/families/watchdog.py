@@ -26,7 +26,7 @@ from voicebox.extensions import current_settings, db
 from voicebox.models import Child, ChildGroup, Curatorship, GroupMember, Guardianship, Role
 from voicebox.notify import Notifier, NotifyFailed
 from voicebox.services import paging, policy
-from voicebox.services.accounts.tokens import Principal
+from voicebox.services.accounts.tokens import Principal, user_of
 from voicebox.services.work import unit
 
 log = logging.getLogger(__name__)
@@ -119,7 +119,7 @@ def quiet_children(
             select(GroupMember.child_id)
             .join(ChildGroup, ChildGroup.id == GroupMember.group_id)
             .join(Curatorship, Curatorship.org_id == ChildGroup.org_id)
-            .where(Curatorship.user_id == principal.user.id)  # type: ignore[union-attr]
+            .where(Curatorship.user_id == user_of(principal).id)
         )
         query = query.where(Child.id.in_(theirs))
     now = utcnow()

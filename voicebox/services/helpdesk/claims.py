@@ -36,7 +36,7 @@ from voicebox.models import (
 )
 from voicebox.models.base import UTCDateTime, new_id
 from voicebox.services import policy, reads
-from voicebox.services.accounts.tokens import Principal
+from voicebox.services.accounts.tokens import Principal, user_of
 from voicebox.services.helpdesk import audit, queue_events
 from voicebox.services.helpdesk.threads import (
     VIEW_COLUMNS,
@@ -79,11 +79,13 @@ def _presence() -> Select:
     )
 
 
-def _check_room(presence: Row | None) -> None:
+def _check_room(presence: Row | None) -> Row:
+    """``presence`` itself, if the helper is available and has room for one more request."""
     if presence is None or not presence.available:
         raise Conflict("Set yourself available before you take requests.")
     if presence.holding >= presence.capacity:
         raise Conflict(f"You hold {presence.capacity} requests, your capacity; answer or release one first.")
+    return presence
 
 
 def _queue_for(principal_role: str) -> tuple[Any, tuple[Any, ...]]:
@@ -126,11 +128,11 @@ def _take(principal_role: str, room: Any) -> Any:
 def _lease(principal: Principal) -> dict[str, Any]:
     now = utcnow()
     lease_until = now + timedelta(seconds=current_settings().help_lease_seconds)
-    return {"me": principal.user.id, "now": now, "lease_until": lease_until}  # type: ignore[union-attr]
+    return {"me": user_of(principal).id, "now": now, "lease_until": lease_until}
 
 
 def _claim_step_by_step(principal: Principal) -> Row | None:
-    presence = db.session.execute(_presence(), {"me": principal.user.id}).first()  # type: ignore[union-attr]
+    presence = db.session.execute(_presence(), {"me": user_of(principal).id}).first()
     _check_room(presence)
     take = _take(principal.role, true()).execution_options(synchronize_session=False)
     claimed = db.session.execute(take, _lease(principal)).first()
@@ -188,18 +190,19 @@ def _claim_in_one_statement(principal: Principal) -> HelpRequestView | None:
     # One statement is its own transaction: run alone, it needs no BEGIN and no COMMIT. The
     # thread's other reads, rarely needed for a request just taken, see what it committed.
     with reads.committed() as connection:
-        row = connection.execute(
-            _one_statement_claim(principal.role), {**_lease(principal), "audit_id": new_id()}
-        ).first()
-        _check_room(row)
-        if row.id is None:  # type: ignore[union-attr]  # _check_room refused None
+        row = _check_room(
+            connection.execute(
+                _one_statement_claim(principal.role), {**_lease(principal), "audit_id": new_id()}
+            ).first()
+        )
+        if row.id is None:
             return None
         view = thread_with(
             principal,
             row,
             connection,
             child=shown_child(row.child_name, row.child_birth_year, row.child_timezone),
-            holder=Party(principal.user.id, principal.user.display_name),  # type: ignore[union-attr]
+            holder=Party(user_of(principal).id, user_of(principal).display_name),
             replied=row.replied,
         )
     jobs.wake(queue_events.TOPIC)
@@ -242,7 +245,7 @@ def escalate(principal: Principal, request_id: str, reason: str) -> HelpRequestV
     now = utcnow()
     request.escalation_reason = reason
     request.escalated_at = now
-    request.escalated_by = principal.user.id  # type: ignore[union-attr]
+    request.escalated_by = user_of(principal).id
     requeue(request, now)
     audit.record(principal, "escalate", request.id)
     queue_events.record(request, HelpEventKind.ESCALATED, push=True)
@@ -262,7 +265,7 @@ def resolve(principal: Principal, request_id: str, outcome: str, note: str | Non
     request.status = HelpStatus.RESOLVED
     request.waiting_for = request.lease_expires_at = None
     request.resolved_at = utcnow()
-    request.resolved_by = principal.user.id  # type: ignore[union-attr]
+    request.resolved_by = user_of(principal).id
     request.outcome = Outcome(outcome)
     request.outcome_note = note
     audit.record(principal, "resolve", request.id)

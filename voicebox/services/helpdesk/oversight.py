@@ -38,12 +38,14 @@ def queue_health(principal: Principal) -> QueueHealth:
         {"priority": level, "count": count, "oldest_wait_seconds": _since(now, oldest)}
         for level, count, oldest in by_priority
     ]
-    counts = dict(
+    counts: dict[str, int] = dict(
         db.session.execute(
             select(HelpRequest.status, func.count())
             .where(HelpRequest.status.in_((HelpStatus.HELD, HelpStatus.ESCALATED)))
             .group_by(HelpRequest.status)
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     held_now = (
         select(HelpRequest.held_by, func.count().label("held"))

@@ -25,7 +25,7 @@ from voicebox.errors import Invalid
 from voicebox.extensions import db
 from voicebox.models import HelpEvent, HelpEventKind, HelpRequest
 from voicebox.services import policy, streams
-from voicebox.services.accounts.tokens import Principal
+from voicebox.services.accounts.tokens import Principal, user_of
 from voicebox.services.work import end_read
 
 TOPIC = "helpdesk"
@@ -75,7 +75,7 @@ class QueueReader:
         else:
             # None when there is no event yet: the first one seen is where the stream starts.
             self.cursor = db.session.scalar(select(func.max(HelpEvent.id)))
-        self.user_id = principal.user.id  # type: ignore[union-attr]
+        self.user_id = user_of(principal).id
         self.sent: set[int] = set()
         # A gap is open: look again soon (streams.HURRIED_POLL_SECONDS), not at a wake-up.
         self.hurried = False

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any, BinaryIO
 
 from sqlalchemy import Connection, bindparam, func, literal, select
-from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy.orm import scoped_session
 
 from voicebox.clock import age, utcnow
 from voicebox.errors import Conflict, Forbidden, Invalid, NotFound
@@ -27,7 +27,7 @@ from voicebox.models import (
     WaitingFor,
 )
 from voicebox.services import paging, policy
-from voicebox.services.accounts.tokens import Principal
+from voicebox.services.accounts.tokens import Principal, user_of
 from voicebox.services.blobs import BlobStream
 from voicebox.services.helpdesk import audit, queue_events, triage
 from voicebox.services.messaging import recordings
@@ -200,7 +200,7 @@ VIEW_COLUMNS = (
 def thread_with(
     principal: Principal,
     request: Any,
-    reader: Connection | scoped_session[Session],
+    reader: Connection | scoped_session[Any],
     *,
     child: dict[str, Any] | None,
     holder: Party | None,
@@ -264,9 +264,12 @@ def ask(
     if not text and audio is None and upload_id is None:
         raise Invalid("Say what is wrong: record 'audio' or write 'text'.", {"text": ["Required."]})
     child_id = principal.child.id
-    device_id = principal.device.id  # type: ignore[union-attr]
-    open_count = db.session.scalar(
-        select(func.count()).where(HelpRequest.device_id == device_id, HelpRequest.status.in_(OPEN))
+    device_id = principal.device.id
+    open_count = (
+        db.session.scalar(
+            select(func.count()).where(HelpRequest.device_id == device_id, HelpRequest.status.in_(OPEN))
+        )
+        or 0
     )
     if open_count >= MAX_OPEN_PER_DEVICE:
         raise Conflict("You already have requests waiting; add to one of them and a helper will see it.")
@@ -344,7 +347,7 @@ def list_requests(
         query = query.where(HelpRequest.device_id == principal.device.id)
     elif not policy.oversees_helpdesk(principal):
         policy.require_helper(principal)
-        mine = HelpRequest.held_by == principal.user.id  # type: ignore[union-attr]
+        mine = HelpRequest.held_by == user_of(principal).id
         query = query.where(mine, HelpRequest.status == HelpStatus.HELD)
     if status is not None:
         query = query.where(HelpRequest.status == status)
@@ -375,7 +378,7 @@ def reply(
     now = utcnow()
     row = HelpReply(
         request_id=request.id,
-        author_user_id=None if from_child else principal.user.id,  # type: ignore[union-attr]
+        author_user_id=None if from_child else user_of(principal).id,
         from_child=from_child,
         text=text,
         created_at=now,
@@ -395,7 +398,7 @@ def reply(
         audit.record(principal, "reply", request.id)
         queue_events.record(request, HelpEventKind.ANSWERED, push=True)
     db.session.flush()
-    helper = None if from_child else Party(principal.user.id, principal.user.display_name)  # type: ignore[union-attr]
+    helper = None if from_child else Party(user_of(principal).id, user_of(principal).display_name)
     audio_view = _audio(recording, request.id, row.id)
     return ReplyView(row.id, "child" if from_child else "helper", helper, text, audio_view, now)
 

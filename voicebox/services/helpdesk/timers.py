@@ -30,7 +30,7 @@ from voicebox.models import (
 from voicebox.notify import Notifier
 from voicebox.services.helpdesk import claims, queue_events, triage
 from voicebox.services.messaging import recordings
-from voicebox.services.work import unit, use_case
+from voicebox.services.work import changed, unit, use_case
 
 log = logging.getLogger(__name__)
 
@@ -229,20 +229,20 @@ def purge_records() -> int:
 def purge_audit() -> int:
     """Delete audit entries older than their retention; the count."""
     cutoff = utcnow() - timedelta(days=current_settings().audit_retention_days)
-    return db.session.execute(
+    return changed(
         delete(AuditEntry).where(AuditEntry.at < cutoff).execution_options(synchronize_session=False)
-    ).rowcount
+    )
 
 
 @use_case
 def purge_events() -> int:
     """Delete queue events older than EVENT_RETENTION (the audit log keeps who did what)."""
-    deleted = db.session.execute(
+    deleted = changed(
         delete(HelpEvent)
         .where(
             HelpEvent.at < utcnow() - EVENT_RETENTION,
             or_(HelpEvent.push.is_(False), HelpEvent.pushed_at.is_not(None)),
         )
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     return deleted

@@ -12,7 +12,7 @@ from voicebox.extensions import current_settings, db
 from voicebox.models import HelpEventKind, HelpRequest, HelpStatus, Role, User, UserStatus, Volunteer
 from voicebox.services import policy
 from voicebox.services.accounts import tokens, users
-from voicebox.services.accounts.tokens import Principal
+from voicebox.services.accounts.tokens import Principal, user_of
 from voicebox.services.helpdesk import audit, claims, queue_events
 from voicebox.services.helpdesk.threads import Summary
 from voicebox.services.work import use_case
@@ -54,14 +54,14 @@ def _presence(row: Volunteer) -> Presence:
 @use_case
 def presence(principal: Principal) -> Presence:
     policy.require_helper(principal)
-    return _presence(_row(principal.user.id))  # type: ignore[union-attr]
+    return _presence(_row(user_of(principal).id))
 
 
 @use_case
 def set_presence(principal: Principal, available: bool | None, capacity: int | None) -> Presence:
     """Going away hands back every request the helper holds, so no child waits on them."""
     policy.require_helper(principal)
-    row = _row(principal.user.id)  # type: ignore[union-attr]
+    row = _row(user_of(principal).id)
     if capacity is not None:
         row.capacity = capacity
     if available is not None and available != row.available:

@@ -31,7 +31,7 @@ from voicebox.models import (
     User,
 )
 from voicebox.services import paging, policy
-from voicebox.services.accounts.tokens import Principal, readable_code
+from voicebox.services.accounts.tokens import Principal, readable_code, user_of
 from voicebox.services.library import stories
 from voicebox.services.messaging import messages
 from voicebox.services.messaging.messages import MessageView, Party
@@ -66,7 +66,7 @@ def list_orgs(principal: Principal) -> list[Organisation]:
         raise Forbidden("Organisations are listed for their curators and admins.")
     query = select(Organisation).order_by(Organisation.name)
     if principal.role != Role.ADMIN:
-        mine = select(Curatorship.org_id).where(Curatorship.user_id == principal.user.id)  # type: ignore[union-attr]
+        mine = select(Curatorship.org_id).where(Curatorship.user_id == user_of(principal).id)
         query = query.where(Organisation.id.in_(mine))
     return list(db.session.scalars(query))
 
@@ -80,7 +80,7 @@ def grant_curator(principal: Principal, org_id: str, user_id: str) -> User:
     if user is None:
         raise NotFound("No such user.")
     if db.session.get(Curatorship, (org.id, user.id)) is None:
-        db.session.add(Curatorship(org_id=org.id, user_id=user.id, granted_by=principal.user.id))  # type: ignore[union-attr]
+        db.session.add(Curatorship(org_id=org.id, user_id=user.id, granted_by=user_of(principal).id))
     return user
 
 
@@ -200,7 +200,7 @@ def create_box(
 ) -> stories.BoxView:
     org = policy.curated_org(principal, org_id)
     story_ids = _library_stories(org, items or [])
-    box = StoryBox(org_id=org.id, title=title, description=description, created_by=principal.user.id)  # type: ignore[union-attr]
+    box = StoryBox(org_id=org.id, title=title, description=description, created_by=user_of(principal).id)
     db.session.add(box)
     db.session.flush()
     _fill(box, story_ids)

@@ -35,7 +35,7 @@ from voicebox.models import (
     StoryBox,
 )
 from voicebox.services import paging, policy
-from voicebox.services.accounts.tokens import Principal
+from voicebox.services.accounts.tokens import Principal, user_of
 from voicebox.services.messaging import delivery, messages
 from voicebox.services.messaging.messages import MessageView
 from voicebox.services.messaging.story_details import STORY_FIELDS, StoryDetails
@@ -53,7 +53,7 @@ def create_series(
         policy.guarded_child(principal, child_id)
     else:
         policy.curated_org(principal, org_id)  # type: ignore[arg-type]
-    series = Series(title=title, child_id=child_id, org_id=org_id, created_by=principal.user.id)  # type: ignore[union-attr]
+    series = Series(title=title, child_id=child_id, org_id=org_id, created_by=user_of(principal).id)
     db.session.add(series)
     return series
 
@@ -226,7 +226,7 @@ def _items(child: Child | None, rows: Sequence[Row]) -> list[LibraryItem]:
     items = []
     for story, details, duration_ms in rows:
         mine = copies.get(story.id) if story.direction == Direction.LIBRARY else story
-        organisation = orgs.get(story.org_id)  # type: ignore[arg-type]
+        organisation = orgs.get(story.org_id)
         items.append(
             LibraryItem(
                 **{name: getattr(details, name) for name in STORY_FIELDS},
@@ -234,7 +234,7 @@ def _items(child: Child | None, rows: Sequence[Row]) -> list[LibraryItem]:
                 title=story.title,
                 source="library" if organisation is not None else "family",
                 organisation=organisation,
-                series_title=series.get(details.series_id),  # type: ignore[arg-type]
+                series_title=series.get(details.series_id),
                 duration_ms=duration_ms,
                 created_at=story.created_at,
                 message_id=mine.id if mine is not None and mine.status != MessageStatus.CANCELLED else None,

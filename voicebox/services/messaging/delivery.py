@@ -87,7 +87,7 @@ def deliver_now(message: Message, rows: list[Delivery], now: datetime) -> None:
         jobs.enqueue(jobs.NOTIFY, *(row.id for row in rows))
     message.status = MessageStatus.DELIVERED
     message.delivered_at = now
-    if message.direction == Direction.TO_CHILD and message.source_id is None:
+    if message.direction == Direction.TO_CHILD and message.source_id is None and message.child_id:
         record_contact([message.child_id], now)
 
 

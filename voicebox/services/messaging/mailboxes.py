@@ -10,6 +10,7 @@ import functools
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     DateTime,
     Integer,
@@ -28,7 +29,7 @@ from sqlalchemy.orm import aliased
 from voicebox.extensions import db
 from voicebox.models import Child, Delivery, Direction, Message, Organisation, Recording, Story, User
 from voicebox.services import reads
-from voicebox.services.accounts.tokens import Principal
+from voicebox.services.accounts.tokens import Principal, user_of
 from voicebox.services.messaging.messages import (
     VIEW_COLUMNS,
     Mailbox,
@@ -77,7 +78,7 @@ def _inbox_query(holds: ColumnElement[bool]) -> Select:
 def _inbox_page(of_child: bool, after_cursor: bool) -> Select:
     """A page of the inbox of the child or the user bound as ``owner``, built once per shape,
     since building the statement cost more than running it."""
-    owner = bindparam("owner")
+    owner: BindParameter[str] = bindparam("owner")
     holds = Delivery.child_id == owner if of_child else Delivery.user_id == owner
     return ordered(
         _inbox_query(holds), Delivery.delivered_at, Delivery.id, newest_first=True, after_cursor=after_cursor
@@ -106,7 +107,7 @@ def inbox(principal: Principal, cursor: str | None = None, limit: int = DEFAULT_
 @functools.cache
 def _inbox_after(of_child: bool) -> Select:
     """Deliveries after a cursor, oldest first: what a live stream reads on each wake-up."""
-    owner = bindparam("owner")
+    owner: BindParameter[str] = bindparam("owner")
     holds = Delivery.child_id == owner if of_child else Delivery.user_id == owner
     return ordered(
         _inbox_query(holds), Delivery.delivered_at, Delivery.id, newest_first=False, after_cursor=True
@@ -192,7 +193,7 @@ def outbox(principal: Principal, cursor: str | None = None, limit: int = DEFAULT
     if principal.child is not None:
         mine = and_(Message.child_id == principal.child.id, Message.direction == Direction.TO_GUARDIANS)
     else:
-        mine = Message.sender_user_id == principal.user.id  # type: ignore[union-attr]
+        mine = Message.sender_user_id == user_of(principal).id
     query = (
         with_audio(
             select(

@@ -27,7 +27,7 @@ from voicebox.models import (
     User,
 )
 from voicebox.services import policy
-from voicebox.services.accounts.tokens import Principal
+from voicebox.services.accounts.tokens import Principal, user_of
 from voicebox.services.blobs import BlobStream
 from voicebox.services.messaging import recordings, story_details
 from voicebox.services.messaging.story_details import NO_DETAILS, STORY_FIELDS, StoryDetails
@@ -114,7 +114,7 @@ class Mailbox:
     def of(cls, principal: Principal) -> Mailbox:
         if principal.child is not None:
             return cls(child_id=principal.child.id)
-        return cls(user_id=principal.user.id)  # type: ignore[union-attr]
+        return cls(user_id=user_of(principal).id)
 
     @property
     def topic(self) -> str:
@@ -127,7 +127,7 @@ class Mailbox:
 
 
 def _idempotency_hash(principal: Principal, key: str) -> str:
-    speaker = f"device:{principal.device.id}" if principal.device else f"user:{principal.user.id}"  # type: ignore[union-attr]
+    speaker = f"device:{principal.device.id}" if principal.device else f"user:{user_of(principal).id}"
     return hashlib.sha256(f"{speaker}\n{key}".encode()).hexdigest()
 
 
@@ -191,7 +191,7 @@ def _recipient(principal: Principal, to: str) -> tuple[str, Direction]:
     if principal.device is not None:
         if to != GUARDIANS:
             raise Invalid("A child's device sends to its guardians.", {"to": ["Must be 'guardians'."]})
-        return principal.child.id, Direction.TO_GUARDIANS  # type: ignore[union-attr]
+        return principal.child.id, Direction.TO_GUARDIANS
     policy.require_role(principal, Role.PARENT)
     return policy.guarded_child(principal, to).id, Direction.TO_CHILD
 
@@ -266,7 +266,7 @@ def new_message(
         kind=kind,
         child_id=child_id,
         direction=direction,
-        sender_user_id=principal.user.id if principal.device is None else None,  # type: ignore[union-attr]
+        sender_user_id=principal.user.id if principal.user is not None else None,
         sender_device_id=principal.device.id if principal.device else None,
         status=MessageStatus.PROCESSING,
         recording_id=recording.id,

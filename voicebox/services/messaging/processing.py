@@ -21,7 +21,7 @@ from voicebox.clock import utcnow
 from voicebox.extensions import current_blob_store, current_settings, db
 from voicebox.models import Message, MessageStatus, Recording, RecordingStatus
 from voicebox.services.messaging import delivery
-from voicebox.services.work import unit, use_case
+from voicebox.services.work import changed, unit, use_case
 from voicebox.storage import StorageUnavailable
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ def _out_of_attempts(attempts: int) -> str:
 def _fail(recording_id: str, reason: media.Reason, detail: str) -> None:
     """Fail a recording still processing (it holds no lease from then on), and the messages
     that waited for it; in the caller's transaction."""
-    failed = db.session.execute(
+    failed = changed(
         update(Recording)
         .where(Recording.id == recording_id, Recording.status == RecordingStatus.PROCESSING)
         .values(
@@ -46,7 +46,7 @@ def _fail(recording_id: str, reason: media.Reason, detail: str) -> None:
             started_at=None,
             lease_expires_at=None,
         )
-    ).rowcount
+    )
     if failed:
         db.session.execute(
             update(Message)
@@ -77,7 +77,7 @@ def _start_attempt(recording_id: str) -> _Work | None:
         _fail(recording_id, media.Reason.CORRUPT, _out_of_attempts(recording.attempts))
         return None
     now = utcnow()
-    claimed = db.session.execute(
+    claimed = changed(
         update(Recording)
         .where(
             Recording.id == recording_id,
@@ -85,7 +85,7 @@ def _start_attempt(recording_id: str) -> _Work | None:
             or_(Recording.started_at.is_(None), Recording.lease_expires_at < now),
         )
         .values(attempts=Recording.attempts + 1, started_at=now, lease_expires_at=now + LEASE)
-    ).rowcount
+    )
     if claimed != 1:
         return None
     return _Work(recording.original_key, recording.original_bytes, recording.max_seconds)

@@ -14,7 +14,7 @@ import logging
 import secrets
 import tempfile
 from datetime import timedelta
-from typing import BinaryIO
+from typing import IO
 
 from sqlalchemy import delete, func, select, update
 from werkzeug.exceptions import ClientDisconnected
@@ -25,8 +25,8 @@ from voicebox.errors import Conflict, DomainError, Forbidden, Invalid, NotFound,
 from voicebox.extensions import current_blob_store, current_settings, db
 from voicebox.models import Upload, UploadChunk
 from voicebox.services import policy
-from voicebox.services.accounts.tokens import Principal
-from voicebox.services.work import end_read, unit, use_case
+from voicebox.services.accounts.tokens import Principal, user_of
+from voicebox.services.work import changed, end_read, unit, use_case
 from voicebox.storage import BlobStore
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,7 @@ def create(principal: Principal, length: int, metadata: dict[str, str]) -> Uploa
         raise TooLarge(f"Uploads are limited to {settings.max_upload_bytes} bytes.")
     _check_room(principal, length)
     upload = Upload(
-        owner_user_id=principal.user.id if principal.device is None else None,  # type: ignore[union-attr]
+        owner_user_id=principal.user.id if principal.user is not None else None,
         owner_device_id=principal.device.id if principal.device else None,
         length=length,
         offset=0,
@@ -105,7 +105,7 @@ def _check_room(principal: Principal, length: int) -> None:
     if principal.device is not None:
         owner = Upload.owner_device_id == principal.device.id
     else:
-        owner = Upload.owner_user_id == principal.user.id  # type: ignore[union-attr]
+        owner = Upload.owner_user_id == user_of(principal).id
     count, declared = db.session.execute(
         select(func.count(), func.coalesce(func.sum(Upload.length), 0)).where(
             owner, Upload.expires_at > utcnow()
@@ -130,7 +130,7 @@ def get(principal: Principal, upload_id: str) -> Upload:
     return upload
 
 
-def _receive(stream: BinaryIO, limit: int, spool: BinaryIO) -> tuple[int, bytes]:
+def _receive(stream: IO[bytes], limit: int, spool: IO[bytes]) -> tuple[int, bytes]:
     """Copy at most ``limit`` bytes; a connection cut half-way keeps what arrived."""
     sha1 = hashlib.sha1(usedforsecurity=False)
     received = 0
@@ -149,7 +149,9 @@ def _receive(stream: BinaryIO, limit: int, spool: BinaryIO) -> tuple[int, bytes]
     return received, sha1.digest()
 
 
-def append(principal: Principal, upload_id: str, offset: int, stream: BinaryIO, sha1: bytes | None) -> Upload:
+def append(
+    principal: Principal, upload_id: str, offset: int, stream: IO[bytes], sha1: bytes | None
+) -> Upload:
     """Add the bytes at ``offset`` (checked against ``sha1`` if given); 409 if that is not where
     the upload stands. The chunk is recorded in a unit of work of its own, and so is joining
     the chunks once the last has come."""
@@ -170,14 +172,14 @@ def append(principal: Principal, upload_id: str, offset: int, stream: BinaryIO, 
         store.put(key, spool)
     with unit(alone=True):
         jobs.stored(key)
-        advanced = db.session.execute(
+        advanced = changed(
             update(Upload)
             .where(Upload.id == upload_id, Upload.offset == offset)
             .values(
                 offset=offset + received,
                 expires_at=utcnow() + timedelta(hours=current_settings().upload_ttl_hours),
             )
-        ).rowcount
+        )
         if advanced != 1:
             raise Conflict("Another request moved this upload on; ask HEAD for the offset.")
         db.session.add(UploadChunk(upload_id=upload_id, offset=offset, size=received, key=key))

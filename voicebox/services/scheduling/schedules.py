@@ -32,12 +32,12 @@ from voicebox.models import (
     Story,
 )
 from voicebox.services import policy
-from voicebox.services.accounts.tokens import Principal
+from voicebox.services.accounts.tokens import Principal, user_of
 from voicebox.services.library import stories
 from voicebox.services.local_times import next_occurrence, parse_hhmm
 from voicebox.services.messaging import delivery, messages
 from voicebox.services.messaging.messages import MessageView
-from voicebox.services.work import use_case
+from voicebox.services.work import changed, use_case
 
 BATCH = 200
 MAX_SCHEDULES_PER_CHILD = 10
@@ -95,7 +95,7 @@ def create(
         raise Conflict(f"A child can have at most {MAX_SCHEDULES_PER_CHILD} schedules.")
     schedule = Schedule(
         child_id=child.id,
-        created_by=principal.user.id,  # type: ignore[union-attr]
+        created_by=user_of(principal).id,
         minute_of_day=minute,
         weekdays=days,
         source=source,
@@ -202,13 +202,13 @@ def plan_due() -> int:
         following = next_occurrence(
             max(run_at, now), child.timezone, schedule.minute_of_day, schedule.weekdays
         )
-        moved = db.session.execute(
+        moved = changed(
             update(Schedule)
             .where(Schedule.id == schedule.id, Schedule.next_run_at == run_at)
             .values(next_run_at=following, last_run_at=run_at)
             .execution_options(synchronize_session=False)
         )
-        if moved.rowcount != 1:  # type: ignore[attr-defined]
+        if moved != 1:
             continue
         item = next_item(schedule, child)
         if item is not None:
