@@ -31,6 +31,8 @@ class DomainError(Exception):
         super().__init__(detail)
         self.detail = detail
         self.errors = errors
+        # Members of the problem besides the standard ones, for a client to act on.
+        self.members: dict[str, Any] = {}
 
 
 class Invalid(DomainError):
@@ -65,9 +67,14 @@ class Gone(DomainError):
 
 
 class ConsentRequired(DomainError):
-    """The guardian has not consented to the privacy policy as it is now."""
+    """The guardian has not consented to the privacy policy as it is now, for the child the
+    problem names in ``child_id``."""
 
     status, title, slug = 428, "Precondition Required", "consent-required"
+
+    def __init__(self, detail: str, child_id: str) -> None:
+        super().__init__(detail)
+        self.members = {"child_id": child_id}
 
 
 class Unavailable(DomainError):
@@ -93,8 +100,9 @@ def problem(
     detail: str,
     type_: str = "about:blank",
     errors: dict[str, Any] | None = None,
+    members: dict[str, Any] | None = None,
 ) -> Response:
-    body = problem_body(status, title, detail, type_, errors)
+    body = {**problem_body(status, title, detail, type_, errors), **(members or {})}
     if "request_id" in g:
         body["request_id"] = g.request_id
     return Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
@@ -115,7 +123,12 @@ def _field_errors(messages: Any) -> dict[str, Any]:
 
 def _render_domain_error(error: DomainError) -> Response:
     response = problem(
-        error.status, error.title, error.detail, f"urn:voicebox:problem:{error.slug}", error.errors
+        error.status,
+        error.title,
+        error.detail,
+        f"urn:voicebox:problem:{error.slug}",
+        error.errors,
+        error.members,
     )
     response.headers.update(error.headers)
     return response

@@ -56,16 +56,49 @@ def guarded_child(principal: Principal, child_id: str, *, consented: bool = True
     if found is None:
         raise NotFound("No such child.")
     if consented and found[1] is None:
-        raise ConsentRequired(
-            f"The privacy policy changed (version {version}): consent to it again before anything else."
-        )
+        raise _consent_required(version, child_id)
     return found[0]
 
 
+def _consent_required(version: str, child_id: str) -> ConsentRequired:
+    return ConsentRequired(
+        f"The privacy policy changed (version {version}): consent to it again before anything else.",
+        child_id,
+    )
+
+
 def is_guardian(principal: Principal, child_id: str) -> bool:
-    if principal.user is None:
+    """Whether the caller guards the child. A guardian who has not consented to the policy as
+    it is now is asked to first (ConsentRequired), as on every route that shows a child's data."""
+    try:
+        guarded_child(principal, child_id)
+    except NotFound:
         return False
-    return db.session.get(Guardianship, (child_id, principal.user.id)) is not None
+    return True
+
+
+def consented_for_all(principal: Principal) -> None:
+    """A guardian's inbox and outbox show every child they look after: a guardian who has not
+    consented to the policy as it is now, for any of them, is asked to first (ConsentRequired,
+    naming that child). Devices and staff are never asked."""
+    if principal.user is None:
+        return
+    version = current_settings().consent_policy_version
+    missing = db.session.scalar(
+        select(Guardianship.child_id)
+        .outerjoin(
+            Consent,
+            and_(
+                Consent.child_id == Guardianship.child_id,
+                Consent.guardian_id == Guardianship.user_id,
+                Consent.policy_version == version,
+            ),
+        )
+        .where(Guardianship.user_id == principal.user.id, Consent.id.is_(None))
+        .limit(1)
+    )
+    if missing is not None:
+        raise _consent_required(version, missing)
 
 
 def child_for(principal: Principal, child_id: str) -> Child:

@@ -6,7 +6,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
+from tests.audio import recording
 from tests.conftest import Api, app_env, build_app, dispose
+from tests.integration.recordings import send
 from voicebox.extensions import db
 from voicebox.models import Child, Consent
 
@@ -135,18 +137,26 @@ def test_after_the_policy_changes_a_guardian_consents_again_before_anything_else
     app: Flask, request: pytest.FixtureRequest, parent: Api, make_child
 ) -> None:
     child = make_child()
+    sent = send(parent, child["id"], recording("m4a"))
+    assert sent.status_code == 202, sent.json
     changed = build_app(app_env(request), VOICEBOX_CONSENT_POLICY_VERSION="2027-01")
     try:
         api = Api(changed.test_client(), parent.token)
         path = f"/children/{child['id']}"
         held = api.get(path)
         assert held.status_code == 428 and "consent" in held.json["detail"]
-        assert api.get(f"{path}/devices").status_code == 428
+        assert held.json["child_id"] == child["id"]  # which child to consent for
+        # Every route that shows the child's data asks, the messages and both mailboxes too.
+        for shows in (f"{path}/devices", f"/messages/{sent.json['id']}", "/inbox", "/outbox"):
+            asked = api.get(shows)
+            assert asked.status_code == 428, shows
+            assert asked.json["child_id"] == child["id"], shows
         # Erasing is how consent is withdrawn: it needs none (here it stops at the name).
         assert api.post(f"{path}/erase", {"confirm": "not the name"}).status_code == 422
         assert api.post(f"{path}/consent", {"guardian_consent": False}).status_code == 422
         assert api.post(f"{path}/consent", {"guardian_consent": True}).status_code == 200
-        assert api.get(path).status_code == 200
+        for shows in (path, f"{path}/devices", f"/messages/{sent.json['id']}", "/inbox", "/outbox"):
+            assert api.get(shows).status_code == 200, shows
         with changed.app_context():
             of_child = select(Consent.policy_version).where(Consent.child_id == child["id"])
             versions = set(db.session.scalars(of_child))

@@ -28,7 +28,7 @@ from sqlalchemy.orm import aliased
 
 from voicebox.extensions import db
 from voicebox.models import Child, Delivery, Direction, Message, Organisation, Recording, Story, User
-from voicebox.services import reads
+from voicebox.services import policy, reads
 from voicebox.services.accounts.tokens import Principal, user_of
 from voicebox.services.messaging.messages import (
     VIEW_COLUMNS,
@@ -96,6 +96,7 @@ def _view(row: Row, position_ms: int | None) -> MessageView:
 
 def inbox(principal: Principal, cursor: str | None = None, limit: int = DEFAULT_LIMIT) -> Page:
     """Messages delivered to the caller (a child's device, or a guardian), newest first."""
+    policy.consented_for_all(principal)
     mailbox = Mailbox.of(principal)
     statement = _inbox_page(mailbox.child_id is not None, bool(cursor))
     with reads.committed() as reader:
@@ -190,6 +191,7 @@ def newest_cursor(mailbox: Mailbox) -> str:
 
 def outbox(principal: Principal, cursor: str | None = None, limit: int = DEFAULT_LIMIT) -> Page:
     """Messages the caller sent (a device: what its child sent), newest first, any status."""
+    policy.consented_for_all(principal)
     if principal.child is not None:
         mine = and_(Message.child_id == principal.child.id, Message.direction == Direction.TO_GUARDIANS)
     else:

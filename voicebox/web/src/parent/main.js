@@ -470,13 +470,15 @@ function upcomingCard(child) {
   });
 }
 
-// The policy changed since this guardian agreed: the child's page waits for them to agree again.
-function consentAgain() {
-  const child = state.child;
+// The policy changed since this guardian agreed: the page waits for them to agree again, for
+// the child the server named (any of theirs: the messages list shows them all).
+function consentAgain(event) {
+  const named = event.detail?.childId;
+  const child = state.children.find((each) => each.id === named) || state.child;
   if (!child || document.getElementById("consent")) return;
   aside(formCard(async (values) => {
     await api(`/children/${child.id}/consent`, { method: "POST", body: { guardian_consent: values.consent === "on" } });
-    home(child);
+    home(state.child || child);
   }, null,
     h("h2", {}, t("consent.again", { name: child.display_name })),
     consent(),

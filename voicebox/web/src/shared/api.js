@@ -36,8 +36,11 @@ export async function api(path, { method = "GET", body, form, headers } = {}) {
       session.clear();
       dispatchEvent(new Event("voicebox:signed-out"));
     }
-    // The privacy policy changed: a guardian agrees to it again before anything else.
-    if (response.status === 428) dispatchEvent(new Event("voicebox:consent-required"));
+    // The privacy policy changed: a guardian agrees to it again, for the child the problem
+    // names, before anything else.
+    if (response.status === 428) {
+      dispatchEvent(new CustomEvent("voicebox:consent-required", { detail: { childId: problem.child_id } }));
+    }
     throw new Problem(response.status, problem);
   }
   return response.status === 204 ? null : response.json();
