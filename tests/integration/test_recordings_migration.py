@@ -3,19 +3,13 @@ that the schema before it filled."""
 
 from __future__ import annotations
 
-import os
-import secrets
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import pytest
-import sqlalchemy as sa
 from flask import Flask
 from flask_migrate import downgrade, upgrade
 
-from tests.conftest import PG_URL, build_app, dispose
+from tests.integration.migrating import rows, tables
 from voicebox.extensions import db
 
 BEFORE, AFTER = "0005", "0006"
@@ -137,46 +131,6 @@ ROWS = {
         | {"audio_message_id": "h2", "created_at": AT}
     ],
 }
-
-
-@pytest.fixture(params=["production", "embedded"])
-def blank_app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]:
-    """An app on a database of its own, so its revisions can be walked without disturbing the
-    shared one."""
-    env = {"VOICEBOX_DATA_DIR": str(tmp_path), "VOICEBOX_LOG_LEVEL": "WARNING"}
-    if request.param == "embedded":
-        app = build_app(env)
-        yield app
-        dispose(app)
-        return
-    base = os.environ.get("TEST_DATABASE_URL", PG_URL)
-    schema = f"vb_migrate_{secrets.token_hex(4)}"
-    engine = sa.create_engine(base)
-    with engine.begin() as connection:
-        connection.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    try:
-        url = f"{base}?options=-csearch_path%3D{schema}"
-        app = build_app(request.getfixturevalue("production_env"), VOICEBOX_DATABASE_URL=url)
-        yield app
-        dispose(app)
-    finally:
-        with engine.begin() as connection:
-            connection.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-        engine.dispose()
-
-
-def tables() -> dict[str, sa.Table]:
-    metadata = sa.MetaData()
-    metadata.reflect(bind=db.engine)
-    return metadata.tables  # type: ignore[return-value]
-
-
-def rows(table: str, *columns: str) -> dict[str, tuple]:
-    """Each row of ``table`` by its id: the values of ``columns``."""
-    found = tables()[table]
-    with db.engine.connect() as connection:
-        selected = connection.execute(sa.select(found.c.id, *(found.c[c] for c in columns))).all()
-    return {row[0]: tuple(row[1:]) for row in selected}
 
 
 def test_recordings_and_stories_move_out_of_messages_and_back(blank_app: Flask) -> None:

@@ -8,7 +8,7 @@ a child.
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from voicebox.clock import utcnow
@@ -62,7 +62,8 @@ class Story(Model):
     """What a story is, said once: a library story's copies share their story's."""
 
     __tablename__ = "stories"
-    __table_args__ = (Index("ix_stories_series_id_episode", "series_id", "episode"),)
+    # Each episode number once in its series (the use case says so first, in words).
+    __table_args__ = (UniqueConstraint("series_id", "episode", name="uq_stories_series_id_episode"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     cover_text: Mapped[str | None] = mapped_column(String(500))

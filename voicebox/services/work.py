@@ -18,7 +18,9 @@ from contextlib import contextmanager
 from typing import Any, ParamSpec, TypeVar, cast
 
 from sqlalchemy import CursorResult, Delete, Update
+from sqlalchemy.exc import IntegrityError
 
+from voicebox.errors import Conflict
 from voicebox.extensions import db
 
 P = ParamSpec("P")
@@ -71,3 +73,13 @@ def changed(statement: Update | Delete) -> int:
     """Run an UPDATE or DELETE in the unit of work's transaction; how many rows it changed
     (a conditional update's way of saying whether it won)."""
     return cast(CursorResult[Any], db.session.execute(statement)).rowcount
+
+
+def add_unique(row: object, conflict: str) -> None:
+    """Add ``row`` now, in a savepoint; a unique constraint it breaks (a race the use case's own
+    check lost) answers 409 with ``conflict`` instead of failing the whole transaction."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        raise Conflict(conflict) from None

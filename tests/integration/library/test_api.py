@@ -8,14 +8,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from flask import Flask
+from sqlalchemy import select
 
 from tests import audio
 from tests.conftest import Api
 from tests.integration.recordings import post_form, recording_of, send
+from voicebox.errors import Conflict
 from voicebox.extensions import db
-from voicebox.models import Message
-from voicebox.services.messaging import processing
+from voicebox.models import Message, Story
+from voicebox.services.messaging import processing, story_details
 
 
 def transcode(app: Flask, message_id: str) -> None:
@@ -268,3 +271,20 @@ def test_guessing_group_join_codes_is_rate_limited(parent: Api, make_child) -> N
         for n in range(11)
     ]
     assert statuses[:10] == [422] * 10 and statuses[10] == 429
+
+
+def test_an_episode_two_senders_race_for_is_refused_by_the_series(
+    app: Flask, parent: Api, make_child
+) -> None:
+    # Both senders passed the use case's check before either was stored; the series' constraint
+    # refuses the second with a 409, and the first stays.
+    child = make_child()
+    series = parent.post(f"/children/{child['id']}/series", {"title": "The Moon Rabbit"}).json
+    details = story_details.StoryDetails(series_id=series["id"], episode=1)
+    with app.app_context():
+        first = story_details.new_story(details)
+        with pytest.raises(Conflict, match="Episode 1"):
+            story_details.new_story(details)
+        db.session.commit()
+        assert db.session.scalars(select(Story.id).where(Story.series_id == series["id"])).all() == [first.id]
+        db.session.remove()

@@ -11,9 +11,8 @@ from __future__ import annotations
 from typing import BinaryIO
 
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
 
-from voicebox.errors import Conflict, Forbidden, Invalid, NotFound
+from voicebox.errors import Forbidden, Invalid, NotFound
 from voicebox.extensions import db
 from voicebox.models import (
     BoxAssignment,
@@ -37,7 +36,7 @@ from voicebox.services.messaging import messages
 from voicebox.services.messaging.messages import MessageView, Party
 from voicebox.services.messaging.story_details import NO_DETAILS, StoryDetails
 from voicebox.services.messaging.story_details import check as check_story
-from voicebox.services.work import use_case
+from voicebox.services.work import add_unique, use_case
 
 JOIN_CODE_LENGTH = 8
 MAX_BOX_ITEMS = 200
@@ -47,17 +46,8 @@ MAX_BOX_ITEMS = 200
 def create_org(principal: Principal, name: str) -> Organisation:
     policy.require_role(principal, Role.ADMIN)
     org = Organisation(name=name)
-    _add_unique(org, "An organisation of that name exists already.")
+    add_unique(org, "An organisation of that name exists already.")
     return org
-
-
-def _add_unique(row: object, conflict: str) -> None:
-    """Add ``row``; a unique constraint it breaks answers 409 with ``conflict``."""
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-    except IntegrityError:
-        raise Conflict(conflict) from None
 
 
 def list_orgs(principal: Principal) -> list[Organisation]:
@@ -261,7 +251,7 @@ def assign(principal: Principal, box_id: str, group_id: str | None, child_id: st
     if known is None:
         raise NotFound("No such group or child in this organisation.")
     assignment = BoxAssignment(box_id=box.id, group_id=group_id, child_id=child_id)
-    _add_unique(assignment, "The box was given to them already.")
+    add_unique(assignment, "The box was given to them already.")
     return assignment
 
 

@@ -10,6 +10,7 @@ from voicebox.errors import Conflict, Invalid
 from voicebox.extensions import db
 from voicebox.models import Kind, Series, Story
 from voicebox.models.base import new_id
+from voicebox.services.work import add_unique
 
 
 @dataclass(frozen=True)
@@ -36,8 +37,9 @@ NO_DETAILS = StoryDetails()
 def new_story(details: StoryDetails) -> Story:
     """A story's description, in the caller's transaction (``check`` it first)."""
     story = Story(id=new_id(), **vars(details))
-    db.session.add(story)
-    db.session.flush()  # the message that refers to it is inserted after it
+    # Flushed now: the message that refers to it is inserted after it. Two stories sent at once
+    # can both pass ``check``; the series' constraint then refuses the second.
+    add_unique(story, f"Episode {details.episode} of this series exists already.")
     return story
 
 
