@@ -470,13 +470,22 @@ class Receiver(BaseHTTPRequestHandler):
         return None
 
 
-@pytest.fixture
-def receiver() -> Iterator[str]:
-    """The URL of a webhook receiver running in this process."""
+@contextmanager
+def receiving() -> Iterator[str]:
+    """A webhook receiver running in this process; yields its URL."""
     Receiver.statuses, Receiver.received = [], []
     server = HTTPServer(("127.0.0.1", 0), Receiver)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/hook"
-    server.shutdown()
-    server.server_close()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/hook"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[str]:
+    """The URL of a webhook receiver running in this process."""
+    with receiving() as url:
+        yield url

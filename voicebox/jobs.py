@@ -32,6 +32,7 @@ NOTIFY = "voicebox.notify.deliveries"
 PLAN_SCHEDULES = "voicebox.delivery.plan_schedules"
 PURGE_UPLOADS = "voicebox.uploads.purge_expired"
 PURGE_CREDENTIALS = "voicebox.accounts.purge_expired"
+SEND_TEXT = "voicebox.accounts.send_text"
 SWEEP_HELPDESK = "voicebox.helpdesk.sweep"
 PUSH_HELP_EVENT = "voicebox.helpdesk.push"
 PURGE_HELPDESK = "voicebox.helpdesk.purge"
@@ -54,6 +55,7 @@ TASK_NAMES = frozenset(
         PLAN_SCHEDULES,
         PURGE_UPLOADS,
         PURGE_CREDENTIALS,
+        SEND_TEXT,
         SWEEP_HELPDESK,
         PUSH_HELP_EVENT,
         PURGE_HELPDESK,

@@ -12,14 +12,14 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from voicebox import jobs
 from voicebox.clock import utcnow
-from voicebox.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized, Unavailable
-from voicebox.extensions import current_settings, current_sms, db
+from voicebox.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from voicebox.extensions import current_settings, db
 from voicebox.models import CodePurpose, Role, User, UserStatus
 from voicebox.services.accounts import phone_codes, tokens
 from voicebox.services.accounts.tokens import Principal
 from voicebox.services.work import use_case
-from voicebox.sms import SmsFailed
 
 _hasher = PasswordHasher()
 _PHONE = re.compile(r"^\+[1-9][0-9]{6,14}$")
@@ -90,8 +90,9 @@ def _create_user(phone: str, password: str, display_name: str, role: Role) -> Us
 
 @use_case
 def send_phone_code(phone: str, purpose: str) -> None:
-    """Text a one-time code for sign-up or a forgotten password. It answers the same whether or
-    not the number has an account; only the text says which, to whoever holds the phone."""
+    """Text a one-time code for sign-up or a forgotten password, once this commits. It answers
+    the same whether or not the number has an account; only the text says which, to whoever
+    holds the phone."""
     normalised = normalise_phone(phone)
     registered = db.session.scalar(select(User.id).where(User.phone == normalised)) is not None
     if purpose == CodePurpose.REGISTER and registered:
@@ -111,10 +112,9 @@ def send_phone_code(phone: str, purpose: str) -> None:
             f"【voicebox】验证码 {code}，{minutes} 分钟内有效，请勿告诉任何人。"
             f" Your voicebox code is {code}; it works for {minutes} minutes. Never tell it to anyone."
         )
-    try:
-        current_sms().send(normalised, text)
-    except SmsFailed:
-        raise Unavailable("The text could not be sent; try again in a minute.") from None
+    # After the commit, like every side effect: a code is texted only once it is stored, and
+    # a gateway that is slow or down holds no request and no transaction (the task retries).
+    jobs.enqueue(jobs.SEND_TEXT, normalised, text)
 
 
 @use_case
