@@ -37,6 +37,8 @@ BEAT_SCHEDULE = {
     "erase-children": {"task": "voicebox.families.erase", "schedule": 300.0},
     "sweep-exports": {"task": "voicebox.families.sweep_exports", "schedule": 300.0},
     "purge-old-messages": {"task": "voicebox.retention.purge_messages", "schedule": 3600.0},
+    # Blobs whose rows are gone but whose delete failed or never ran.
+    "sweep-orphaned-blobs": {"task": "voicebox.retention.sweep_blobs", "schedule": 3600.0},
 }
 
 

@@ -8,7 +8,8 @@ does nothing. The one effect of a rollback: a blob written for rows that never c
 (``stored``) is deleted. A savepoint rolled back takes back what was asked inside it.
 
 A send that fails (broker down) is logged and left to the sweepers: the row state is the
-truth; a blob that fails to go is logged and stays, an orphan that costs space. Tasks are
+truth; a blob that fails to go is logged and stays, until the blob sweep (``services.blob_sweep``)
+finds that no row names it. Tasks are
 named here, so ``voicebox`` never imports ``workers``.
 """
 
@@ -41,6 +42,7 @@ ERASE_CHILDREN = "voicebox.families.erase"
 EXPORT_CHILD = "voicebox.families.export"
 SWEEP_EXPORTS = "voicebox.families.sweep_exports"
 PURGE_MESSAGES = "voicebox.retention.purge_messages"
+SWEEP_BLOBS = "voicebox.retention.sweep_blobs"
 # A transcode is killed after this long; its lease in the row outlasts it, so the sweeper never
 # starts a second copy beside one that is still alive.
 TRANSCODE_TIME_LIMIT_SECONDS = 960
@@ -64,6 +66,7 @@ TASK_NAMES = frozenset(
         EXPORT_CHILD,
         SWEEP_EXPORTS,
         PURGE_MESSAGES,
+        SWEEP_BLOBS,
     }
 )
 _PENDING = "voicebox.jobs"

@@ -44,3 +44,8 @@ class Recording(Model):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def blob_keys(self) -> list[str]:
+        """Where its audio is stored: the original and each rendition."""
+        return [self.original_key, *(rendition["key"] for rendition in self.renditions or [])]

@@ -7,6 +7,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import IO
 
@@ -34,6 +35,12 @@ class BlobInfo:
     key: str
     size: int
     content_type: str
+
+
+@dataclass(frozen=True)
+class ListedBlob:
+    key: str
+    modified_at: datetime  # aware, UTC
 
 
 def check_key(key: str) -> str:
@@ -72,6 +79,10 @@ class BlobStore(ABC):
     @abstractmethod
     def delete(self, key: str) -> None:
         """Remove the blob; removing one that is gone is not an error."""
+
+    @abstractmethod
+    def listing(self, prefix: str) -> Iterator[ListedBlob]:
+        """Every blob under the folder ``prefix`` (``recordings/``), when it was last written."""
 
     @abstractmethod
     def check(self) -> None:

@@ -6,6 +6,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 from urllib.parse import quote, urlencode
@@ -15,6 +16,7 @@ from voicebox.storage.base import (
     BlobInfo,
     BlobNotFound,
     BlobStore,
+    ListedBlob,
     StorageUnavailable,
     check_key,
     content_type_for,
@@ -88,6 +90,16 @@ class LocalBlobStore(BlobStore):
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
+
+    def listing(self, prefix: str) -> Iterator[ListedBlob]:
+        base = self.root / check_key(prefix.rstrip("/"))
+        if not base.is_dir():
+            return
+        for path in sorted(base.rglob("*")):
+            # Half-written files (``put`` writes aside, then renames) are not blobs yet.
+            if path.is_file() and not path.name.startswith("."):
+                modified = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+                yield ListedBlob(path.relative_to(self.root).as_posix(), modified)
 
     def check(self) -> None:
         try:

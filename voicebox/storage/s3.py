@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC
 from pathlib import Path
 from typing import IO, Any
 
@@ -13,6 +14,7 @@ from voicebox.storage.base import (
     BlobInfo,
     BlobNotFound,
     BlobStore,
+    ListedBlob,
     StorageUnavailable,
     check_key,
     content_type_for,
@@ -77,6 +79,15 @@ class S3BlobStore(BlobStore):
 
     def delete(self, key: str) -> None:
         self._call(None, "delete_object", Bucket=self.bucket, Key=check_key(key))
+
+    def listing(self, prefix: str) -> Iterator[ListedBlob]:
+        pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)
+        try:
+            for page in pages:
+                for item in page.get("Contents", []):
+                    yield ListedBlob(item["Key"], item["LastModified"].astimezone(UTC))
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageUnavailable(f"S3 list_objects_v2 failed: {exc}") from exc
 
     def check(self) -> None:
         self._call(None, "head_bucket", Bucket=self.bucket)

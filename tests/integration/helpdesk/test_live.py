@@ -23,7 +23,6 @@ from voicebox.extensions import current_blob_store, db
 from voicebox.models import HelpEvent, HelpRequest, HelpStatus, Message, Recording, WaitingFor
 from voicebox.services.accounts import tokens
 from voicebox.services.helpdesk import claims, queue_events, timers
-from voicebox.services.messaging.recordings import blob_keys
 
 from .test_api import ask
 
@@ -114,7 +113,7 @@ def test_recordings_go_through_the_media_worker_and_stay_in_the_thread(
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Message)) == 0
         recordings = list(db.session.scalars(select(Recording)))
-        keys = [key for recording in recordings for key in blob_keys(recording)]
+        keys = [key for recording in recordings for key in recording.blob_keys]
     assert len(recordings) == 2 and all(recording.status == "ready" for recording in recordings)
     for recording in recordings:
         assert parent.get(f"/messages/{recording.id}").status_code == 404

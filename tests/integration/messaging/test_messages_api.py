@@ -16,7 +16,6 @@ from voicebox import jobs
 from voicebox.clock import utcnow
 from voicebox.extensions import db
 from voicebox.models import Delivery, Message
-from voicebox.services.messaging.recordings import blob_keys
 
 
 def stored(app: Flask, keys: list[str]) -> list[bool]:
@@ -182,7 +181,7 @@ def test_delete_before_delivery_and_by_a_guardian(
     later = (utcnow() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     scheduled = send(device, "guardians", audio.recording("wav", seconds=2), deliver_at=later).json
     wait_for(device, scheduled["id"], worker=worker)
-    keys = blob_keys(recording_of(app, scheduled["id"]))
+    keys = recording_of(app, scheduled["id"]).blob_keys
     assert len(keys) == 4 and all(stored(app, keys))
     assert device.delete(f"/messages/{scheduled['id']}").status_code == 204
     assert device.get(f"/messages/{scheduled['id']}").status_code == 404
@@ -191,7 +190,7 @@ def test_delete_before_delivery_and_by_a_guardian(
     now = send(device, "guardians", audio.recording("wav", seconds=2)).json
     wait_for(device, now["id"], worker=worker)
     assert device.delete(f"/messages/{now['id']}").status_code == 409
-    keys = blob_keys(recording_of(app, now["id"]))
+    keys = recording_of(app, now["id"]).blob_keys
     assert parent.delete(f"/messages/{now['id']}").status_code == 204
     assert parent.get("/inbox").json["items"] == []
     assert not any(stored(app, keys))

@@ -3,8 +3,9 @@ account, with the children only they look after.
 
 A guardian asks (naming the child, to confirm); from then on nobody reaches the child: their
 guardianships go, their devices are unpaired and their tokens revoked, at once. The rest is a
-row state swept like other work (``erase_requested_at``), in an order a crash anywhere repeats
-safely: blobs first (deleting one twice is nothing), then every row in one transaction.
+row state swept like other work (``erase_requested_at``): every row in one transaction, then,
+once it commits, every blob, as everywhere (``jobs.delete_blobs``). A crash between the two, or
+a blob the store fails to delete, leaves an object no row names: the blob sweep finds it.
 
 The child's help requests stay, de-identified: no link to the child or the device, their audio
 deleted, their text and trail kept for the safeguarding retention (see docs/limits.md).
@@ -17,7 +18,7 @@ from sqlalchemy import Select, delete, func, select, update
 from voicebox import jobs
 from voicebox.clock import utcnow
 from voicebox.errors import Conflict, Invalid
-from voicebox.extensions import current_blob_store, db
+from voicebox.extensions import db
 from voicebox.models import (
     Child,
     Device,
@@ -73,18 +74,18 @@ def erase_due() -> int:
 
 
 def erase(child_id: str) -> None:
-    """Erase one marked child: blobs, then rows. Safe to run twice, or after a crash."""
-    recording_ids = _recording_ids(child_id)
-    stored = db.session.scalars(select(Recording).where(Recording.id.in_(recording_ids)))
-    keys = [key for recording in stored for key in recordings.blob_keys(recording)]
-    unsent = db.session.scalars(select(Upload).where(Upload.owner_device_id.in_(_devices(child_id))))
-    keys += uploads.blob_keys(list(unsent))
-    keys += exports.blob_keys(child_id)
+    """Erase one marked child: rows, then blobs once they are gone. Safe to run twice."""
     end_read()
-    store = current_blob_store()
-    for key in keys:
-        store.delete(key)
     with unit(alone=True):
+        if db.session.get(Child, child_id, with_for_update=True) is None:
+            return  # erased by another run meanwhile
+        recording_ids = _recording_ids(child_id)
+        stored = db.session.scalars(select(Recording).where(Recording.id.in_(recording_ids)))
+        keys = [key for recording in stored for key in recording.blob_keys]
+        unsent = db.session.scalars(select(Upload).where(Upload.owner_device_id.in_(_devices(child_id))))
+        keys += uploads.blob_keys(list(unsent))
+        keys += exports.blob_keys(child_id)
+        jobs.delete_blobs(keys)
         _erase_rows(child_id, recording_ids)
 
 
@@ -113,8 +114,6 @@ def _recording_ids(child_id: str) -> list[str]:
 
 
 def _erase_rows(child_id: str, recording_ids: list[str]) -> None:
-    if db.session.get(Child, child_id, with_for_update=True) is None:
-        return  # erased by another run meanwhile
     requests = select(HelpRequest.id).where(HelpRequest.child_id == child_id)
     db.session.execute(
         update(HelpReply).where(HelpReply.request_id.in_(requests)).values(audio_recording_id=None),

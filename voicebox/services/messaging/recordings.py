@@ -98,16 +98,11 @@ def _rendition(recording: Recording, format_: str) -> dict:
     return rendition
 
 
-def blob_keys(recording: Recording) -> list[str]:
-    """Where a recording's audio is stored: the original and each rendition."""
-    return [recording.original_key, *(r["key"] for r in recording.renditions or [])]
-
-
 def remove(recording_ids: list[str]) -> None:
     """Delete recordings nothing refers to any more (in the caller's transaction); their blobs
     go once it commits."""
     db.session.flush()  # the rows that referred to them are gone first
     found = db.session.scalars(select(Recording).where(Recording.id.in_(recording_ids)))
     for recording in found:
-        jobs.delete_blobs(blob_keys(recording))
+        jobs.delete_blobs(recording.blob_keys)
         db.session.delete(recording)

@@ -222,12 +222,10 @@ def blob_keys(uploads: list[Upload]) -> list[str]:
 
 
 def _remove(upload: Upload) -> None:
-    """Blobs first, then the row, committed on its own: a failure half-way leaves the row, so
-    the next purge retries."""
-    store = current_blob_store()
-    for key in blob_keys([upload]):
-        store.delete(key)
+    """The row, committed on its own, then its blobs (a blob that fails to go is the blob
+    sweep's to find)."""
     with unit(alone=True):
+        jobs.delete_blobs(blob_keys([upload]))
         db.session.delete(upload)
 
 
