@@ -7,6 +7,7 @@ import os
 import secrets
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -93,6 +94,18 @@ def test_delete(store_and_fetch) -> None:
     store.put(name, b"bytes")
     store.delete(name)
     assert not store.exists(name)
+
+
+def test_listing_a_folder(store_and_fetch) -> None:
+    store, _ = store_and_fetch
+    folder = f"listing-{secrets.token_hex(4)}/"
+    before = datetime.now(UTC) - timedelta(minutes=1)
+    for key in (f"{folder}a/original", f"{folder}a/opus.ogg", f"{folder}b/original", "elsewhere/c"):
+        store.put(key, b"x")
+    listed = {blob.key: blob.modified_at for blob in store.listing(folder)}
+    assert set(listed) == {f"{folder}a/original", f"{folder}a/opus.ogg", f"{folder}b/original"}
+    assert all(before < at <= datetime.now(UTC) + timedelta(minutes=1) for at in listed.values())
+    assert list(store.listing(f"missing-{secrets.token_hex(4)}/")) == []
 
 
 def test_presigned_url_serves_whole_and_ranges(store_and_fetch) -> None:
