@@ -135,12 +135,14 @@ class Settings:
     event_stream_seconds: int = _setting(55, _positive_int)
     # The push server (voicebox push): streams held by one process before it answers 503, by
     # one token before 429; a keep-alive this often; a stream ends after this long (the client
-    # reconnects where it left off), and looks at its rows this often without a wake-up.
+    # reconnects where it left off), and looks at its rows this often without a wake-up. A revoked
+    # token's streams end on the word the revocation publishes; the token sweep is the safety net.
     push_max_streams: int = _setting(10_000, _positive_int)
     push_streams_per_token: int = _setting(4, _positive_int)
     push_heartbeat_seconds: int = _setting(20, _positive_int)
     push_stream_seconds: int = _setting(900, _positive_int)
     push_poll_seconds: int = _setting(60, _positive_int)
+    push_token_sweep_seconds: int = _setting(4, _positive_int)
     help_lease_seconds: int = _setting(600, _positive_int)
     help_reply_lease_seconds: int = _setting(1800, _positive_int)
     help_urgent_alert_seconds: int = _setting(120, _positive_int)

@@ -112,6 +112,22 @@ def test_a_stream_ends_soon_after_its_device_is_unpaired_and_hears_nothing_more(
     assert listener.events.empty()
 
 
+def test_a_revoked_tokens_stream_ends_on_the_word_its_revocation_publishes(
+    request: pytest.FixtureRequest, parent: Api, make_child, pair_device
+) -> None:
+    # The token sweep is set an hour off, and nothing else wakes the stream: only the word the
+    # logout publishes after its commit can end it.
+    with push_with(request, VOICEBOX_PUSH_TOKEN_SWEEP_SECONDS="3600") as (_, push):
+        child = make_child()
+        device = pair_device(child["id"])
+        listener = Listener(f"{push}/inbox/events", device.token)
+        assert listener.status == 200
+        assert device.post("/auth/logout").status_code == 204
+        listener.thread.join(timeout=30)
+        assert not listener.thread.is_alive(), "the logged-out device is still connected"
+        assert listener.events.empty()
+
+
 def test_helpers_hear_the_queue_through_the_push_server(
     push: str, make_child, pair_device, helper, parent: Api
 ) -> None:

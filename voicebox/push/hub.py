@@ -7,6 +7,8 @@ import asyncio
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from voicebox.services.accounts.tokens import REVOKED_TOPIC
+
 
 @dataclass(eq=False)
 class Listener:
@@ -37,6 +39,8 @@ class Hub:
         self._by_topic: defaultdict[str, set[Listener]] = defaultdict(set)
         self._by_token: Counter[str] = Counter()
         self._count = 0
+        # Set when a revocation is published: the token sweep runs at once.
+        self.revoked = asyncio.Event()
 
     def __len__(self) -> int:
         return self._count
@@ -68,6 +72,9 @@ class Hub:
         self._count -= 1
 
     def wake(self, topic: str) -> None:
+        if topic == REVOKED_TOPIC:
+            self.revoked.set()
+            return
         for listener in self._by_topic.get(topic, ()):
             listener.woken.set()
 

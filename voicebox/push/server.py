@@ -35,7 +35,7 @@ from voicebox.services.accounts import tokens
 from voicebox.services.helpdesk.queue_events import QueueReader
 from voicebox.services.messaging import live
 from voicebox.services.messaging.live import InboxReader
-from voicebox.services.streams import HURRIED_POLL_SECONDS, TOKEN_CHECK_SECONDS
+from voicebox.services.streams import HURRIED_POLL_SECONDS
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -244,11 +244,14 @@ async def _serve(
 
 
 async def _watch_tokens(app: web.Application) -> None:
-    """End, within a few seconds, the streams of tokens that no longer hold: one query for
+    """End the streams of tokens that no longer hold, at once when a revocation is published,
+    and every ``VOICEBOX_PUSH_TOKEN_SWEEP_SECONDS`` in case a word was lost: one query for
     every stream of the process."""
     hub, looker = app[HUB], app[LOOKER]
     while True:
-        await asyncio.sleep(TOKEN_CHECK_SECONDS)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(hub.revoked.wait(), timeout=app[SETTINGS].push_token_sweep_seconds)
+        hub.revoked.clear()
         held_now = hub.token_ids()
         if not held_now:
             continue

@@ -13,6 +13,7 @@ from sqlalchemy import Row, bindparam, or_, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import class_mapper, make_transient_to_detached
 
+from voicebox import jobs
 from voicebox.clock import utcnow
 from voicebox.errors import Forbidden
 from voicebox.extensions import Model, current_settings, db
@@ -95,6 +96,9 @@ def issue(*, user: User | None = None, device: Device | None = None) -> str:
 
 
 M = TypeVar("M", bound=Model)
+# Published when tokens stop holding, so that the push server ends their streams at once
+# rather than at its next sweep.
+REVOKED_TOPIC = "tokens:revoked"
 # Token ids asked about in one statement.
 HOLDING_BATCH = 1000
 # A token speaks for someone while it is neither revoked nor expired, nor its device unpaired,
@@ -224,6 +228,7 @@ def revoke_all(user_id: str, keep: str | None = None) -> None:
         .where(AuthToken.user_id == user_id, AuthToken.revoked_at.is_(None), AuthToken.id != (keep or ""))
         .values(revoked_at=utcnow())
     )
+    jobs.wake(REVOKED_TOPIC)
 
 
 @use_case
@@ -233,6 +238,7 @@ def revoke(token_id: str) -> None:
         .where(AuthToken.id == token_id, AuthToken.revoked_at.is_(None))
         .values(revoked_at=utcnow())
     )
+    jobs.wake(REVOKED_TOPIC)
 
 
 def detach(principal: Principal) -> None:

@@ -9,6 +9,7 @@ from datetime import timedelta
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from voicebox import jobs
 from voicebox.clock import utcnow
 from voicebox.errors import Gone, NotFound
 from voicebox.extensions import current_settings, db
@@ -117,3 +118,4 @@ def unpair(child_id: str, device_id: str | None = None) -> None:
         .values(revoked_at=now)
     )
     db.session.execute(update(Device).where(*which).values(revoked_at=now))
+    jobs.wake(tokens.REVOKED_TOPIC)
