@@ -14,8 +14,8 @@ from voicebox.api.security import authenticated, current_principal
 from voicebox.api.streaming import audio_response
 from voicebox.models import Category, HelpStatus, Outcome
 from voicebox.services import paging
-from voicebox.services.helpdesk import claims, threads
-from voicebox.services.helpdesk.threads import HelpRequestView, ReplyView
+from voicebox.services.helpdesk import claims, thread_views, threads
+from voicebox.services.helpdesk.thread_views import HelpRequestView, ReplyView
 
 blp = Blueprint(
     "help_requests", __name__, url_prefix="/api/v1/help-requests", description="Help requests from children"
@@ -65,7 +65,9 @@ def ask() -> HelpRequestView:
 @blp.response(200, HelpSummaryListSchema)
 def list_requests(query: dict) -> paging.Page:
     """A child's own requests; what a volunteer holds; any, for supervisors and admins"""
-    return threads.list_requests(current_principal(), query.get("status"), query["cursor"], query["limit"])
+    return thread_views.list_requests(
+        current_principal(), query.get("status"), query["cursor"], query["limit"]
+    )
 
 
 @blp.route("/claim", methods=["POST"])
@@ -83,7 +85,7 @@ def claim() -> HelpRequestView | Response:
 @blp.response(200, HelpRequestSchema)
 def get_request(request_id: str) -> HelpRequestView:
     """One request and its thread: the child, its holder, supervisors and admins"""
-    return threads.get(current_principal(), request_id)
+    return thread_views.get(current_principal(), request_id)
 
 
 @blp.route("/<id:request_id>/replies", methods=["POST"])
@@ -127,7 +129,7 @@ def escalate(body: dict, request_id: str) -> HelpRequestView:
 @blp.alt_response(302, description="Redirect to a short-lived URL of the audio")
 def request_audio(query: dict, request_id: str) -> WerkzeugResponse:
     """The child's recording, in one format"""
-    return audio_response(threads.open_thread_audio(current_principal(), request_id, query["format"]))
+    return audio_response(thread_views.open_thread_audio(current_principal(), request_id, query["format"]))
 
 
 @blp.route("/<id:request_id>/replies/<id:reply_id>/audio", methods=["GET"])
@@ -136,5 +138,5 @@ def request_audio(query: dict, request_id: str) -> WerkzeugResponse:
 @blp.alt_response(302, description="Redirect to a short-lived URL of the audio")
 def reply_audio(query: dict, request_id: str, reply_id: str) -> WerkzeugResponse:
     """A reply's recording, in one format"""
-    recording = threads.open_thread_audio(current_principal(), request_id, query["format"], reply_id)
+    recording = thread_views.open_thread_audio(current_principal(), request_id, query["format"], reply_id)
     return audio_response(recording)

@@ -9,7 +9,7 @@ from marshmallow import Schema, fields
 
 from voicebox.api.schemas import FailureSchema, Renditions, Timestamp, Waveform, list_of
 from voicebox.models import HelpStatus
-from voicebox.services.helpdesk.threads import ThreadAudio
+from voicebox.services.helpdesk.thread_views import ThreadAudio
 
 
 class ThreadAudioLink(fields.String):

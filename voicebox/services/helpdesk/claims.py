@@ -38,14 +38,14 @@ from voicebox.models.base import UTCDateTime, new_id
 from voicebox.services import policy, reads
 from voicebox.services.accounts.tokens import Principal, user_of
 from voicebox.services.helpdesk import audit, queue_events
-from voicebox.services.helpdesk.threads import (
+from voicebox.services.helpdesk.thread_views import (
     VIEW_COLUMNS,
     HelpRequestView,
-    locked,
     shown_child,
     thread_view,
     thread_with,
 )
+from voicebox.services.helpdesk.threads import locked
 from voicebox.services.messaging.messages import Party
 from voicebox.services.work import unit, use_case
 

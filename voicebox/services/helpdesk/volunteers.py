@@ -14,7 +14,7 @@ from voicebox.services import policy
 from voicebox.services.accounts import tokens, users
 from voicebox.services.accounts.tokens import Principal, user_of
 from voicebox.services.helpdesk import audit, claims, queue_events
-from voicebox.services.helpdesk.threads import Summary
+from voicebox.services.helpdesk.thread_views import Summary
 from voicebox.services.work import use_case
 
 MAX_CAPACITY = 10
