@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from voicebox import jobs
-from voicebox.services.families import erasure, exports
+from voicebox.services.families import erasure, export_job
 from voicebox.storage import StorageUnavailable
 
 
@@ -22,15 +22,15 @@ def erase() -> int:
     retry_backoff=2,
     retry_backoff_max=120,
     max_retries=5,
-    soft_time_limit=exports.TIME_LIMIT_SECONDS - 60,
-    time_limit=exports.TIME_LIMIT_SECONDS,
+    soft_time_limit=export_job.TIME_LIMIT_SECONDS - 60,
+    time_limit=export_job.TIME_LIMIT_SECONDS,
 )
 def export(export_id: str) -> str:
     """Write one child's export; running it again for one taken or done does nothing."""
-    return exports.make(export_id)
+    return export_job.make(export_id)
 
 
 @shared_task(name=jobs.SWEEP_EXPORTS, soft_time_limit=60)
 def sweep_exports() -> dict[str, int]:
     """Delete exports past their time; enqueue again those whose run was lost."""
-    return exports.sweep()
+    return export_job.sweep()

@@ -22,7 +22,7 @@ from tests.integration.families.test_erasure import stored_keys
 from tests.integration.recordings import post_form, send, wait_for
 from voicebox.extensions import db
 from voicebox.models import Export
-from voicebox.services.families import exports
+from voicebox.services.families import export_job, exports
 
 
 def wait_ready(api: Api, child_id: str, export_id: str, worker: subprocess.Popen) -> tuple[dict, list[int]]:
@@ -148,8 +148,8 @@ def test_an_export_is_deleted_a_day_after_it_is_made(
     child = make_child()
     export_id = parent.post(f"/children/{child['id']}/exports").json["id"]
     with app.app_context():
-        assert exports.make(export_id) == "ready"
-        assert exports.make(export_id) == "skipped"  # a second run of the task changes nothing
+        assert export_job.make(export_id) == "ready"
+        assert export_job.make(export_id) == "skipped"  # a second run of the task changes nothing
         key = db.session.get_one(Export, export_id).blob_key
         db.session.remove()
     assert key in stored_keys(app)
@@ -159,10 +159,10 @@ def test_an_export_is_deleted_a_day_after_it_is_made(
 
     clock(timedelta(hours=23))
     with app.app_context():
-        assert exports.sweep()["expired"] == 0
+        assert export_job.sweep()["expired"] == 0
     clock(timedelta(hours=1, seconds=1))
     with app.app_context():
-        assert exports.sweep()["expired"] == 1
+        assert export_job.sweep()["expired"] == 1
     assert key not in stored_keys(app)
     assert parent.get(f"/children/{child['id']}/exports/{export_id}").status_code == 404
 
@@ -174,12 +174,12 @@ def test_a_guardian_keeps_a_few_exports_at_a_time(
     for _ in range(exports.MAX_KEPT):
         export_id = parent.post(f"/children/{child['id']}/exports").json["id"]
         with app.app_context():
-            exports.make(export_id)
+            export_job.make(export_id)
     refused = parent.post(f"/children/{child['id']}/exports")
     assert refused.status_code == 409 and "a day" in refused.json["detail"]
 
 
-@pytest.mark.parametrize("attempts", [0, exports.MAX_ATTEMPTS])
+@pytest.mark.parametrize("attempts", [0, export_job.MAX_ATTEMPTS])
 def test_a_lost_export_is_enqueued_again_or_failed(
     app: Flask,
     parent: Api,
@@ -194,10 +194,10 @@ def test_a_lost_export_is_enqueued_again_or_failed(
         export.status, export.attempts = "working", attempts
         db.session.commit()
         db.session.remove()
-    clock(exports.LEASE + timedelta(seconds=1))
+    clock(export_job.LEASE + timedelta(seconds=1))
     with app.app_context():
-        assert exports.sweep()["requeued"] == 1
-        assert exports.make(export_id) == ("ready" if attempts == 0 else "skipped")
+        assert export_job.sweep()["requeued"] == 1
+        assert export_job.make(export_id) == ("ready" if attempts == 0 else "skipped")
         db.session.remove()
     shown = parent.get(f"/children/{child['id']}/exports/{export_id}").json
     assert shown["status"] == ("ready" if attempts == 0 else "failed")
