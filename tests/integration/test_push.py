@@ -19,7 +19,7 @@ from tests.integration.recordings import deliver_directly
 from tests.integration.sse import Listener
 from voicebox.extensions import current_event_bus
 from voicebox.push.server import create_push_app
-from voicebox.services.messaging.messages import Mailbox
+from voicebox.services.messaging.message_views import Mailbox
 
 
 @contextmanager

@@ -23,7 +23,7 @@ from voicebox.models import ChildGroup, Series
 from voicebox.services import paging
 from voicebox.services.library import organisations, stories
 from voicebox.services.library.stories import SeriesView
-from voicebox.services.messaging.messages import MessageView
+from voicebox.services.messaging.message_views import MessageView
 
 blp = Blueprint("library", __name__, url_prefix="/api/v1", description="Stories and the library")
 

@@ -22,8 +22,8 @@ from voicebox.api.security import authenticated, current_principal
 from voicebox.api.streaming import audio_response
 from voicebox.errors import Invalid
 from voicebox.models import Kind
-from voicebox.services.messaging import messages, moving
-from voicebox.services.messaging.messages import MessageView
+from voicebox.services.messaging import message_views, messages, moving
+from voicebox.services.messaging.message_views import MessageView
 
 blp = Blueprint("messages", __name__, url_prefix="/api/v1/messages", description="Messages and stories")
 
@@ -77,7 +77,7 @@ def send_message() -> MessageView:
 @blp.response(200, MessageSchema)
 def get_message(message_id: str) -> MessageView:
     """One message, with its status and where the caller stopped listening"""
-    return messages.get(current_principal(), message_id)
+    return message_views.get(current_principal(), message_id)
 
 
 @blp.route("/<id:message_id>", methods=["PATCH"])
@@ -105,7 +105,7 @@ def delete_message(message_id: str) -> None:
 @blp.alt_response(206, description="Part of the audio (Range)")
 def get_audio(query: dict, message_id: str) -> WerkzeugResponse:
     """The audio in one format: a redirect to a short-lived URL, or the bytes with Range"""
-    return audio_response(messages.open_message_audio(current_principal(), message_id, query["format"]))
+    return audio_response(message_views.open_message_audio(current_principal(), message_id, query["format"]))
 
 
 @blp.route("/<id:message_id>/audio-link", methods=["GET"])
@@ -114,7 +114,7 @@ def get_audio(query: dict, message_id: str) -> WerkzeugResponse:
 @blp.response(200, AudioLinkSchema)
 def get_audio_link(query: dict, message_id: str) -> dict:
     """A short-lived link to the audio in one format, for a player that cannot send a token"""
-    url, expires_at = messages.message_audio_link(current_principal(), message_id, query["format"])
+    url, expires_at = message_views.message_audio_link(current_principal(), message_id, query["format"])
     return {"url": url, "expires_at": expires_at}
 
 

@@ -32,7 +32,7 @@ from voicebox.models import BoxAssignment, ChildGroup, Organisation, Series, Use
 from voicebox.services import paging
 from voicebox.services.library import organisations, stories
 from voicebox.services.library.stories import BoxView
-from voicebox.services.messaging.messages import MessageView
+from voicebox.services.messaging.message_views import MessageView
 
 blp = Blueprint("organisations", __name__, url_prefix="/api/v1", description="Organisations and curators")
 

@@ -17,7 +17,7 @@ from tests.integration.sse import Listener
 from voicebox import jobs
 from voicebox.clock import utcnow
 from voicebox.extensions import db
-from voicebox.services.messaging.messages import Mailbox
+from voicebox.services.messaging.message_views import Mailbox
 
 
 def test_pages_neither_skip_nor_repeat_while_messages_arrive(

@@ -46,7 +46,7 @@ from voicebox.services.helpdesk.thread_views import (
     thread_with,
 )
 from voicebox.services.helpdesk.threads import locked
-from voicebox.services.messaging.messages import Party
+from voicebox.services.messaging.message_views import Party
 from voicebox.services.work import unit, use_case
 
 

@@ -32,8 +32,8 @@ from voicebox.models import (
 from voicebox.services import paging, policy
 from voicebox.services.accounts.tokens import Principal, readable_code, user_of
 from voicebox.services.library import stories
-from voicebox.services.messaging import messages
-from voicebox.services.messaging.messages import MessageView, Party
+from voicebox.services.messaging import message_views, messages
+from voicebox.services.messaging.message_views import MessageView, Party
 from voicebox.services.messaging.story_details import NO_DETAILS, StoryDetails
 from voicebox.services.messaging.story_details import check as check_story
 from voicebox.services.work import add_unique, use_case
@@ -98,17 +98,17 @@ def send_to_library(
     check_story(story, Kind.STORY, {"org_id": org.id})
     message = messages.new_message(principal, None, Direction.LIBRARY, Kind.STORY, audio, upload_id, story)
     message.title, message.org_id = title, org.id
-    return messages.message_view_for(principal, message)
+    return message_views.message_view_for(principal, message)
 
 
 def list_org_stories(principal: Principal, org_id: str, cursor: str | None, limit: int) -> paging.Page:
     """An organisation's library stories, newest first (its curators)."""
     org = policy.curated_org(principal, org_id)
-    query = messages.with_audio(select(*messages.VIEW_COLUMNS)).where(
+    query = message_views.with_audio(select(*message_views.VIEW_COLUMNS)).where(
         Message.org_id == org.id, Message.direction == Direction.LIBRARY
     )
     rows, last = paging.newest_first(query, Message.created_at, Message.id, cursor, limit)
-    items = [messages.message_view(row, Party(org.id, org.name), None, None) for row in rows]
+    items = [message_views.message_view(row, Party(org.id, org.name), None, None) for row in rows]
     return paging.Page(items, paging.encode_cursor(last.created_at, last.id) if last else None)
 
 

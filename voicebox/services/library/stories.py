@@ -36,8 +36,8 @@ from voicebox.models import (
 )
 from voicebox.services import paging, policy
 from voicebox.services.accounts.tokens import Principal, user_of
-from voicebox.services.messaging import delivery, messages
-from voicebox.services.messaging.messages import MessageView
+from voicebox.services.messaging import delivery, message_views
+from voicebox.services.messaging.message_views import MessageView
 from voicebox.services.messaging.story_details import STORY_FIELDS, StoryDetails
 from voicebox.services.work import use_case
 
@@ -105,7 +105,7 @@ def series_detail(principal: Principal, series_id: str) -> SeriesView:
         child_id=series.child_id,
         org_id=series.org_id,
         created_at=series.created_at,
-        episodes=[messages.message_view_for(principal, m) for m in episodes(principal, series)],
+        episodes=[message_views.message_view_for(principal, m) for m in episodes(principal, series)],
     )
 
 
@@ -309,4 +309,4 @@ def take(principal: Principal, story_id: str) -> MessageView:
     if story is None:
         raise NotFound("No such story.")
     copy = delivery.give(child, story, utcnow(), urgent=True)
-    return messages.message_view_for(principal, copy)
+    return message_views.message_view_for(principal, copy)

@@ -23,7 +23,7 @@ from voicebox.extensions import db
 from voicebox.models import Child, Delivery, Direction, Guardianship, Message, MessageStatus
 from voicebox.notify import Notifier, NotifyFailed
 from voicebox.services.local_times import after_quiet_hours
-from voicebox.services.messaging.messages import Mailbox
+from voicebox.services.messaging.message_views import Mailbox
 from voicebox.services.work import unit, use_case
 
 log = logging.getLogger(__name__)

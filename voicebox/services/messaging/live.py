@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from voicebox.services import paging, streams
 from voicebox.services.accounts.tokens import Principal
 from voicebox.services.messaging import mailboxes
-from voicebox.services.messaging.messages import Mailbox, MessageView
+from voicebox.services.messaging.message_views import Mailbox, MessageView
 
 # An event, or None for "nothing yet" (the edge sends a keep-alive so proxies keep the line).
 Event = tuple[str, MessageView] | None

@@ -30,7 +30,7 @@ from voicebox.extensions import db
 from voicebox.models import Child, Delivery, Direction, Message, Organisation, Recording, Story, User
 from voicebox.services import policy, reads
 from voicebox.services.accounts.tokens import Principal, user_of
-from voicebox.services.messaging.messages import (
+from voicebox.services.messaging.message_views import (
     VIEW_COLUMNS,
     Mailbox,
     MessageView,

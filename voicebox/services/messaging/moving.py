@@ -16,8 +16,8 @@ from voicebox.extensions import db
 from voicebox.models import Child, Delivery, Direction, Message, MessageStatus
 from voicebox.services import policy
 from voicebox.services.accounts.tokens import Principal
-from voicebox.services.messaging import delivery, messages
-from voicebox.services.messaging.messages import MessageView
+from voicebox.services.messaging import delivery, message_views, messages
+from voicebox.services.messaging.message_views import MessageView
 from voicebox.services.work import use_case
 
 
@@ -47,4 +47,4 @@ def reschedule(principal: Principal, message_id: str, deliver_at: datetime) -> M
         for row in pending:
             row.due_at = delivery.due_for_child(message, child, max(deliver_at, utcnow()))
             row.schedule_id = None
-    return messages.message_view_for(principal, message)
+    return message_views.message_view_for(principal, message)

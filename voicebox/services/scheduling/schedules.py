@@ -35,8 +35,8 @@ from voicebox.services import policy
 from voicebox.services.accounts.tokens import Principal, user_of
 from voicebox.services.library import stories
 from voicebox.services.local_times import next_occurrence, parse_hhmm
-from voicebox.services.messaging import delivery, messages
-from voicebox.services.messaging.messages import MessageView
+from voicebox.services.messaging import delivery, message_views
+from voicebox.services.messaging.message_views import MessageView
 from voicebox.services.work import changed, use_case
 
 BATCH = 200
@@ -293,7 +293,9 @@ def upcoming(principal: Principal, child_id: str) -> list[Upcoming]:
         .limit(MAX_UPCOMING)
     ).all()
     items = [
-        Upcoming(messages.message_view_for(principal, message), due_at or message.deliver_at, schedule_id)
+        Upcoming(
+            message_views.message_view_for(principal, message), due_at or message.deliver_at, schedule_id
+        )
         for message, due_at, schedule_id in rows
     ]
     far = datetime.max.replace(tzinfo=UTC)
