@@ -1,4 +1,5 @@
-"""Media tasks: transcode one message, and sweep up transcodes whose worker died."""
+"""Media tasks: transcode one recording (of a message, a library story or a help thread), and
+sweep up transcodes whose worker died."""
 
 from celery import shared_task
 
@@ -18,9 +19,9 @@ from voicebox.storage import StorageUnavailable
     soft_time_limit=jobs.TRANSCODE_TIME_LIMIT_SECONDS - 60,
     time_limit=jobs.TRANSCODE_TIME_LIMIT_SECONDS,
 )
-def transcode(message_id: str) -> str:
-    """Make the renditions of one message; running it again for a done message does nothing."""
-    return processing.transcode(message_id)
+def transcode(recording_id: str) -> str:
+    """Make the renditions of one recording; running it again for a done one does nothing."""
+    return processing.transcode(recording_id)
 
 
 @shared_task(name=jobs.SWEEP_MEDIA, soft_time_limit=60)
