@@ -233,6 +233,7 @@ def running(argv: list[str], env: dict, log_path: Path) -> Iterator[subprocess.P
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
+                process.wait()  # reaped, so that no zombie outlives the test (a warning, an error)
     print(log_path.read_text())
 
 
