@@ -298,6 +298,15 @@ def best_try(name: str, measure: Callable[[], tuple[float, T]], goal: float, qui
     return best
 
 
+def show(results: dict[str, Load]) -> None:
+    """Print each load's rate, latencies and errors, a line each."""
+    for name, result in results.items():
+        print(
+            f"{name}: {result.requests_per_second:.0f} req/s, p50 {result.p50_ms:.1f} ms, "
+            f"p99 {result.p99_ms:.1f} ms, errors {result.errors}"
+        )
+
+
 def best_of(rounds: int, runs: dict[str, Callable[[], Load]]) -> dict[str, Load]:
     """Each run in turn, ``rounds`` times over, keeping each one's fastest round. Noise on a
     shared machine only ever slows a run down, and taking turns spreads a passing disturbance

@@ -27,6 +27,7 @@ from benchmarks._harness import (
     postgres_schema,
     production_env,
     report,
+    show,
 )
 
 LIGHT = "voicebox /api/v1/me (4 clients)"
@@ -66,11 +67,7 @@ def main(quick: bool) -> None:
 
             def measure() -> tuple[float, dict[str, Load]]:
                 results = best_of(1 if quick else 3, measured)
-                for name, result in results.items():
-                    print(
-                        f"{name}: {result.requests_per_second:.0f} req/s, p50 {result.p50_ms:.1f} ms, "
-                        f"p99 {result.p99_ms:.1f} ms, errors {result.errors}"
-                    )
+                show(results)
                 ours, raw = results["voicebox /api/v1/me"], results["raw SQL lookup"]
                 return ours.requests_per_second / raw.requests_per_second, results
 

@@ -32,6 +32,7 @@ from benchmarks._harness import (
     production_env,
     report,
     seeds,
+    show,
 )
 
 LIGHT = "voicebox /api/v1/inbox (4 clients)"
@@ -127,11 +128,7 @@ def main(quick: bool) -> None:
 
             def measure() -> tuple[float, dict[str, Load]]:
                 results = best_of(1 if quick else 3, measured)
-                for name, result in results.items():
-                    print(
-                        f"{name}: {result.requests_per_second:.0f} req/s, p50 {result.p50_ms:.1f} ms, "
-                        f"p99 {result.p99_ms:.1f} ms, errors {result.errors}"
-                    )
+                show(results)
                 return results[OURS].requests_per_second / results[RAW].requests_per_second, results
 
             ratio, results = best_try("inbox_rate_vs_raw_sql", measure, 0.5, quick)
