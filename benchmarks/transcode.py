@@ -41,7 +41,7 @@ from voicebox.extensions import current_blob_store, db
 from voicebox.media import RENDITIONS
 from voicebox.media.transcode import LIMITER, TARGET_LUFS, measure, normalised_frames
 from voicebox.models import Child, Delivery, Message, MessageStatus, Recording, RecordingStatus, User
-from voicebox.services.messaging import processing
+from voicebox.services.recordings import processing
 
 RATE = 48_000
 SECONDS_LIMIT = 3600

@@ -27,6 +27,8 @@ from voicebox.notify import build_notifier
 from voicebox.pages import register_pages
 from voicebox.services.families import watchdog
 from voicebox.services.helpdesk import triage
+from voicebox.services.messaging import delivery
+from voicebox.services.recordings import processing
 from voicebox.sms import build_sms_sender
 from voicebox.storage import build_store
 
@@ -113,6 +115,10 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     # The domains' own resources, each read and checked once, here, rather than at first use.
     triage.init_app(app, settings)
     watchdog.init_app(app, settings)
+    # Recordings sit below the domains that use them, so the rows that wait for one are named
+    # here: a message goes on its way once its recording is ready (a library story and a help
+    # thread read their recording's status as it is).
+    processing.init_app(app, followers=[delivery.recording_settled])
     celery_init_app(app, settings)
     jobs.init_app()
 

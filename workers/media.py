@@ -4,7 +4,7 @@ sweep up transcodes whose worker died."""
 from celery import shared_task
 
 from voicebox import jobs
-from voicebox.services.messaging import processing
+from voicebox.services.recordings import processing
 from voicebox.storage import StorageUnavailable
 
 

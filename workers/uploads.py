@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from voicebox import jobs
-from voicebox.services.messaging import uploads
+from voicebox.services.recordings import uploads
 
 
 @shared_task(name=jobs.PURGE_UPLOADS, soft_time_limit=300)

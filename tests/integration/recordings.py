@@ -8,14 +8,22 @@ from typing import Any
 
 import requests
 from flask import Flask
-from sqlalchemy import select, update
+from sqlalchemy import ScalarSelect, select, update
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
 from tests.conftest import Api
 from voicebox.clock import utcnow
 from voicebox.extensions import db
-from voicebox.models import Delivery, Direction, Message, MessageStatus, Recording, RecordingStatus
+from voicebox.models import (
+    Delivery,
+    Direction,
+    LibraryStory,
+    Message,
+    MessageStatus,
+    Recording,
+    RecordingStatus,
+)
 
 FINAL = {"delivered", "played", "failed", "scheduled"}
 
@@ -66,14 +74,21 @@ def deliver_directly(  # type: ignore[no-untyped-def]
     return ids
 
 
+def _recording_id_of(message_id: str) -> ScalarSelect:
+    """The recording of a message, or of a library story (its id is used as a message's)."""
+    return (
+        select(Message.recording_id)
+        .where(Message.id == message_id)
+        .union(select(LibraryStory.recording_id).where(LibraryStory.id == message_id))
+        .scalar_subquery()
+    )
+
+
 def recording_of(app: Flask, message_id: str) -> Recording:
-    """The recording a message refers to, as it is now (detached from any session)."""
+    """The recording a message or library story refers to, as it is now (detached from any
+    session)."""
     with app.app_context():
-        recording = db.session.scalar(
-            select(Recording)
-            .join(Message, Message.recording_id == Recording.id)
-            .where(Message.id == message_id)
-        )
+        recording = db.session.scalar(select(Recording).where(Recording.id == _recording_id_of(message_id)))
         assert recording is not None, f"no recording for message {message_id}"
         db.session.expunge(recording)
         db.session.remove()
@@ -83,8 +98,9 @@ def recording_of(app: Flask, message_id: str) -> Recording:
 def set_recording(app: Flask, message_id: str, **values: object) -> None:
     """Change the recording a message refers to, as a worker or the clock would have."""
     with app.app_context():
-        of_message = select(Message.recording_id).where(Message.id == message_id).scalar_subquery()
-        db.session.execute(update(Recording).where(Recording.id == of_message).values(**values))
+        db.session.execute(
+            update(Recording).where(Recording.id == _recording_id_of(message_id)).values(**values)
+        )
         db.session.commit()
         db.session.remove()
 

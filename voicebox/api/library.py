@@ -21,7 +21,7 @@ from voicebox.errors import NotFound
 from voicebox.extensions import current_settings, rate_limit
 from voicebox.models import ChildGroup, Series
 from voicebox.services import paging
-from voicebox.services.library import organisations, stories
+from voicebox.services.library import copies, organisations, stories
 from voicebox.services.library.stories import SeriesView
 from voicebox.services.messaging.message_views import MessageView
 
@@ -76,7 +76,7 @@ def child_boxes(child_id: str) -> dict:
 @blp.response(201, MessageSchema)
 def take_story(story_id: str) -> MessageView:
     """The device's child takes a story from a box: it arrives in their inbox now"""
-    return stories.take(current_principal(), story_id)
+    return copies.take(current_principal(), story_id)
 
 
 @blp.route("/children/<id:child_id>/series", methods=["POST"])

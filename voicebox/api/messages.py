@@ -1,4 +1,7 @@
-"""Voice messages and stories: send, read, play back, report listening, delete."""
+"""Voice messages and stories: send, read, play back, report listening, delete.
+
+A library story's id reads, plays and withdraws the story here too, for its curators: the
+routes curators had before it was a row of its own."""
 
 from __future__ import annotations
 
@@ -22,6 +25,7 @@ from voicebox.api.security import authenticated, current_principal
 from voicebox.api.streaming import audio_response
 from voicebox.errors import Invalid
 from voicebox.models import Kind
+from voicebox.services.library import catalogue
 from voicebox.services.messaging import message_views, messages, moving
 from voicebox.services.messaging.message_views import MessageView
 
@@ -77,6 +81,8 @@ def send_message() -> MessageView:
 @blp.response(200, MessageSchema)
 def get_message(message_id: str) -> MessageView:
     """One message, with its status and where the caller stopped listening"""
+    if catalogue.is_library_story(message_id):
+        return catalogue.get(current_principal(), message_id)
     return message_views.get(current_principal(), message_id)
 
 
@@ -95,7 +101,10 @@ def reschedule_message(body: dict, message_id: str) -> MessageView:
 def delete_message(message_id: str) -> None:
     """Delete a message: its sender until delivered, a guardian of the child at any time (a
     library story's copy not yet delivered is cancelled, so its schedule skips it)"""
-    messages.delete(current_principal(), message_id)
+    if catalogue.is_library_story(message_id):
+        catalogue.withdraw(current_principal(), message_id)
+    else:
+        messages.delete(current_principal(), message_id)
 
 
 @blp.route("/<id:message_id>/audio", methods=["GET"])
@@ -105,6 +114,8 @@ def delete_message(message_id: str) -> None:
 @blp.alt_response(206, description="Part of the audio (Range)")
 def get_audio(query: dict, message_id: str) -> WerkzeugResponse:
     """The audio in one format: a redirect to a short-lived URL, or the bytes with Range"""
+    if catalogue.is_library_story(message_id):
+        return audio_response(catalogue.open_audio(current_principal(), message_id, query["format"]))
     return audio_response(message_views.open_message_audio(current_principal(), message_id, query["format"]))
 
 
@@ -114,7 +125,10 @@ def get_audio(query: dict, message_id: str) -> WerkzeugResponse:
 @blp.response(200, AudioLinkSchema)
 def get_audio_link(query: dict, message_id: str) -> dict:
     """A short-lived link to the audio in one format, for a player that cannot send a token"""
-    url, expires_at = message_views.message_audio_link(current_principal(), message_id, query["format"])
+    if catalogue.is_library_story(message_id):
+        url, expires_at = catalogue.audio_link(current_principal(), message_id, query["format"])
+    else:
+        url, expires_at = message_views.message_audio_link(current_principal(), message_id, query["format"])
     return {"url": url, "expires_at": expires_at}
 
 

@@ -30,7 +30,7 @@ from voicebox.api.schemas import (
 from voicebox.api.security import authenticated, current_principal
 from voicebox.models import BoxAssignment, ChildGroup, Organisation, Series, User
 from voicebox.services import paging
-from voicebox.services.library import organisations, stories
+from voicebox.services.library import catalogue, organisations, stories
 from voicebox.services.library.stories import BoxView
 from voicebox.services.messaging.message_views import MessageView
 
@@ -93,7 +93,7 @@ def add_story(org_id: str) -> MessageView:
     body = recording_form(
         NewLibraryStorySchema(), "Send multipart/form-data with an 'audio' file, or JSON with an 'upload_id'."
     )
-    return organisations.send_to_library(current_principal(), org_id, story=story_details(body), **body)
+    return catalogue.add(current_principal(), org_id, story=story_details(body), **body)
 
 
 @blp.route("/organisations/<id:org_id>/stories", methods=["GET"])
@@ -102,7 +102,7 @@ def add_story(org_id: str) -> MessageView:
 @blp.response(200, list_of(MessageSchema, "LibraryMessageList"))
 def library_stories(query: dict, org_id: str) -> paging.Page:
     """The organisation's library, newest first, with each story's status"""
-    return organisations.list_org_stories(current_principal(), org_id, query["cursor"], query["limit"])
+    return catalogue.list_stories(current_principal(), org_id, query["cursor"], query["limit"])
 
 
 @blp.route("/organisations/<id:org_id>/series", methods=["POST"])

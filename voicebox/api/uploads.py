@@ -12,7 +12,7 @@ from voicebox.api.security import authenticated, current_principal
 from voicebox.errors import DomainError, Invalid
 from voicebox.extensions import current_settings
 from voicebox.models import Upload
-from voicebox.services.messaging import uploads
+from voicebox.services.recordings import uploads
 
 blp = Blueprint("uploads", __name__, url_prefix="/api/v1/uploads", description="Resumable uploads (tus)")
 

@@ -1,14 +1,15 @@
-"""An organisation's story library: its curators, series, story boxes and groups of children.
+"""An organisation's story library: its curators, series, stories, story boxes and groups of
+children.
 
-Stories themselves are messages of kind ``story``, each with its ``Story``: a family's stories
-are addressed to their child, an organisation's belong to its library until a box brings them to
-a child.
+A ``Story`` is what a story is (its description). A family's story is a message of kind
+``story`` to their child; an organisation's is a ``LibraryStory``, and a child hears it as their
+own copy: a message that names the library story it came from.
 """
 
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from voicebox.clock import utcnow
@@ -75,6 +76,23 @@ class Story(Model):
     episode: Mapped[int | None] = mapped_column(Integer)
 
 
+class LibraryStory(Model):
+    """An organisation's story: its recording and description. Whether it can be heard is its
+    recording's status; boxes bring it to children, each as a copy of their own."""
+
+    __tablename__ = "library_stories"
+    __table_args__ = (Index("ix_library_stories_org_id_created_at", "org_id", "created_at", "id"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    org_id: Mapped[str] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    title: Mapped[str | None] = mapped_column(String(120))
+    recording_id: Mapped[str] = mapped_column(ForeignKey("recordings.id"), index=True)
+    story_id: Mapped[str] = mapped_column(ForeignKey("stories.id"), index=True)
+    # The curator who recorded it; the story stays the organisation's when their account goes.
+    created_by: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class StoryBox(Model):
     """An ordered collection of library stories, assigned to children or groups of children."""
 
@@ -93,7 +111,7 @@ class BoxItem(Model):
 
     box_id: Mapped[str] = mapped_column(ForeignKey("story_boxes.id", ondelete="CASCADE"), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
-    message_id: Mapped[str] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), index=True)
+    story_id: Mapped[str] = mapped_column(ForeignKey("library_stories.id", ondelete="CASCADE"), index=True)
 
 
 class ChildGroup(Model):

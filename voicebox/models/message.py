@@ -19,8 +19,6 @@ class Kind(StrEnum):
 class Direction(StrEnum):
     TO_CHILD = "to_child"  # from a guardian to one child
     TO_GUARDIANS = "to_guardians"  # from a child's device to every guardian of the child
-    # A story in an organisation's library: no recipient; a box brings a copy to each child.
-    LIBRARY = "library"
 
 
 class MessageStatus(StrEnum):
@@ -29,7 +27,6 @@ class MessageStatus(StrEnum):
     DELIVERED = "delivered"
     PLAYED = "played"
     FAILED = "failed"
-    READY = "ready"  # a library story, transcoded, ready to be given to children
     CANCELLED = "cancelled"  # a library story's copy a guardian cancelled before it arrived
 
 
@@ -52,19 +49,18 @@ class Message(Model):
     __table_args__ = (
         Index("ix_messages_sender_user_id_created_at", "sender_user_id", "created_at", "id"),
         Index("ix_messages_child_id_direction_created_at", "child_id", "direction", "created_at", "id"),
-        Index("ix_messages_org_id_created_at", "org_id", "created_at", "id"),
         # One copy of a library story per child: a box never brings the same story twice.
-        UniqueConstraint("source_id", "child_id", name="uq_messages_source_id_child_id"),
+        UniqueConstraint("library_story_id", "child_id", name="uq_messages_library_story_id_child_id"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     kind: Mapped[str] = mapped_column(String(16))
     title: Mapped[str | None] = mapped_column(String(120))
-    # None only for a library story, which belongs to ``org_id`` instead.
-    child_id: Mapped[str | None] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"))
-    org_id: Mapped[str | None] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    child_id: Mapped[str] = mapped_column(ForeignKey("children.id", ondelete="CASCADE"))
     # A child's copy of a library story: shares its recording and its story, owns neither.
-    source_id: Mapped[str | None] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), index=True)
+    library_story_id: Mapped[str | None] = mapped_column(
+        ForeignKey("library_stories.id", ondelete="CASCADE"), index=True
+    )
     recording_id: Mapped[str] = mapped_column(ForeignKey("recordings.id"), index=True)
     # What a story is (None for a plain message).
     story_id: Mapped[str | None] = mapped_column(ForeignKey("stories.id"), index=True)

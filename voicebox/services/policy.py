@@ -14,7 +14,6 @@ from voicebox.models import (
     Child,
     Consent,
     Curatorship,
-    Direction,
     Guardianship,
     HelpRequest,
     HelpStatus,
@@ -112,16 +111,12 @@ def message_for(principal: Principal, message: Message | None) -> Message:
     """The message, if the caller is in its family: the child's devices or their guardians.
 
     A child's own device sees what was sent to the child and what the child sent; a guardian
-    sees all of their child's messages (they may delete any of them). A library story is its
-    organisation's curators' (a child hears their own copy). Anyone else: NotFound.
+    sees all of their child's messages (they may delete any of them). Anyone else: NotFound.
     """
-    if message is not None and message.direction == Direction.LIBRARY:
-        if curates(principal, message.org_id):  # type: ignore[arg-type]
-            return message
-    elif message is not None:
+    if message is not None:
         if principal.child is not None and principal.child.id == message.child_id:
             return message
-        if is_guardian(principal, message.child_id):  # type: ignore[arg-type]
+        if is_guardian(principal, message.child_id):
             return message
     raise NotFound("No such message.")
 

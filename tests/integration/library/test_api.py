@@ -18,7 +18,8 @@ from tests.integration.recordings import post_form, recording_of, send
 from voicebox.errors import Conflict
 from voicebox.extensions import db
 from voicebox.models import Message, Story
-from voicebox.services.messaging import processing, story_details
+from voicebox.services.messaging import story_details
+from voicebox.services.recordings import processing
 
 
 def transcode(app: Flask, message_id: str) -> None:

@@ -20,7 +20,7 @@ from voicebox import jobs
 from voicebox.clock import utcnow
 from voicebox.extensions import db
 from voicebox.models import Delivery, Message, MessageStatus, RecordingStatus
-from voicebox.services.messaging import processing
+from voicebox.services.recordings import processing
 
 
 def test_tasks_go_to_the_broker_only_after_commit(production_app: Flask, redis_url: str) -> None:

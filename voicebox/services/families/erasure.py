@@ -22,7 +22,6 @@ from voicebox.extensions import db
 from voicebox.models import (
     Child,
     Device,
-    Direction,
     Guardianship,
     HelpReply,
     HelpRequest,
@@ -35,7 +34,7 @@ from voicebox.services import policy
 from voicebox.services.accounts import users
 from voicebox.services.accounts.tokens import Principal
 from voicebox.services.families import devices, exports
-from voicebox.services.messaging import recordings, uploads
+from voicebox.services.recordings import recordings, uploads
 from voicebox.services.work import end_read, unit, use_case
 
 BATCH = 20
@@ -100,7 +99,7 @@ def _recording_ids(child_id: str) -> list[str]:
     return list(
         db.session.scalars(
             select(Message.recording_id)
-            .where(Message.child_id == child_id, Message.source_id.is_(None))
+            .where(Message.child_id == child_id, Message.library_story_id.is_(None))
             .union(
                 select(HelpRequest.audio_recording_id).where(
                     HelpRequest.child_id == child_id, HelpRequest.audio_recording_id.is_not(None)
@@ -128,7 +127,9 @@ def _erase_rows(child_id: str, recording_ids: list[str]) -> None:
     stories = list(
         db.session.scalars(
             select(Message.story_id).where(
-                Message.child_id == child_id, Message.source_id.is_(None), Message.story_id.is_not(None)
+                Message.child_id == child_id,
+                Message.library_story_id.is_(None),
+                Message.story_id.is_not(None),
             )
         )
     )
@@ -165,14 +166,7 @@ def delete_account(principal: Principal, password: str, erase_children: list[str
         )
     for child in sole:
         mark(child)
-    db.session.execute(
-        update(Message)
-        .where(Message.sender_user_id == user.id, Message.direction == Direction.LIBRARY)
-        .values(sender_user_id=None)
-    )
-    theirs = select(Message.recording_id, Message.story_id).where(
-        Message.sender_user_id == user.id, Message.source_id.is_(None)
-    )
+    theirs = select(Message.recording_id, Message.story_id).where(Message.sender_user_id == user.id)
     recorded = db.session.execute(theirs).all()
     db.session.execute(delete(Message).where(Message.sender_user_id == user.id))
     recordings.remove([row.recording_id for row in recorded])

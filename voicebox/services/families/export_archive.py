@@ -23,6 +23,7 @@ from voicebox.models import (
     Device,
     Direction,
     Guardianship,
+    LibraryStory,
     Message,
     Organisation,
     Recording,
@@ -154,7 +155,8 @@ def _message_records(
         select(Message, Recording, Story, Organisation.name, Device.name)
         .join(Recording, Recording.id == Message.recording_id)
         .outerjoin(Story, Story.id == Message.story_id)
-        .outerjoin(Organisation, Organisation.id == Message.org_id)
+        .outerjoin(LibraryStory, LibraryStory.id == Message.library_story_id)
+        .outerjoin(Organisation, Organisation.id == LibraryStory.org_id)
         .outerjoin(Device, Device.id == Message.sender_device_id)
         .where(Message.child_id == child_id)
         .order_by(Message.created_at, Message.id)

@@ -26,8 +26,8 @@ from voicebox.services import paging, policy
 from voicebox.services.accounts.tokens import Principal, user_of
 from voicebox.services.blobs import BlobStream
 from voicebox.services.helpdesk import audit, triage
-from voicebox.services.messaging import recordings
 from voicebox.services.messaging.message_views import Party
+from voicebox.services.recordings import recordings
 from voicebox.services.work import use_case
 
 

@@ -32,8 +32,8 @@ from voicebox.services.helpdesk.thread_views import (
     thread_audio,
     thread_view,
 )
-from voicebox.services.messaging import recordings
 from voicebox.services.messaging.message_views import Party
+from voicebox.services.recordings import recordings
 from voicebox.services.work import use_case
 
 # A device with this many requests open adds to one of them instead of opening another. Counted

@@ -29,7 +29,7 @@ from voicebox.models import (
 )
 from voicebox.notify import Notifier
 from voicebox.services.helpdesk import claims, queue_events, triage
-from voicebox.services.messaging import recordings
+from voicebox.services.recordings import recordings
 from voicebox.services.work import changed, unit, use_case
 
 log = logging.getLogger(__name__)

@@ -8,8 +8,6 @@ organisation's groups.
 
 from __future__ import annotations
 
-from typing import BinaryIO
-
 from sqlalchemy import delete, select
 
 from voicebox.errors import Forbidden, Invalid, NotFound
@@ -19,23 +17,18 @@ from voicebox.models import (
     BoxItem,
     ChildGroup,
     Curatorship,
-    Direction,
     GroupMember,
-    Kind,
-    Message,
-    MessageStatus,
+    LibraryStory,
     Organisation,
+    Recording,
+    RecordingStatus,
     Role,
     StoryBox,
     User,
 )
-from voicebox.services import paging, policy
+from voicebox.services import policy
 from voicebox.services.accounts.tokens import Principal, readable_code, user_of
 from voicebox.services.library import stories
-from voicebox.services.messaging import message_views, messages
-from voicebox.services.messaging.message_views import MessageView, Party
-from voicebox.services.messaging.story_details import NO_DETAILS, StoryDetails
-from voicebox.services.messaging.story_details import check as check_story
 from voicebox.services.work import add_unique, use_case
 
 JOIN_CODE_LENGTH = 8
@@ -81,35 +74,6 @@ def revoke_curator(principal: Principal, org_id: str, user_id: str) -> None:
     db.session.execute(
         delete(Curatorship).where(Curatorship.org_id == org.id, Curatorship.user_id == user_id)
     )
-
-
-@use_case
-def send_to_library(
-    principal: Principal,
-    org_id: str,
-    *,
-    title: str | None = None,
-    audio: BinaryIO | None = None,
-    upload_id: str | None = None,
-    story: StoryDetails = NO_DETAILS,
-) -> MessageView:
-    """A curator's story for the organisation's library; ``ready`` once transcoded."""
-    org = policy.curated_org(principal, org_id)
-    check_story(story, Kind.STORY, {"org_id": org.id})
-    message = messages.new_message(principal, None, Direction.LIBRARY, Kind.STORY, audio, upload_id, story)
-    message.title, message.org_id = title, org.id
-    return message_views.message_view_for(principal, message)
-
-
-def list_org_stories(principal: Principal, org_id: str, cursor: str | None, limit: int) -> paging.Page:
-    """An organisation's library stories, newest first (its curators)."""
-    org = policy.curated_org(principal, org_id)
-    query = message_views.with_audio(select(*message_views.VIEW_COLUMNS)).where(
-        Message.org_id == org.id, Message.direction == Direction.LIBRARY
-    )
-    rows, last = paging.newest_first(query, Message.created_at, Message.id, cursor, limit)
-    items = [message_views.message_view(row, Party(org.id, org.name), None, None) for row in rows]
-    return paging.Page(items, paging.encode_cursor(last.created_at, last.id) if last else None)
 
 
 @use_case
@@ -166,11 +130,12 @@ def _library_stories(org: Organisation, story_ids: list[str]) -> list[str]:
         raise Invalid("A story appears in a box once.", {"items": ["Repeated story."]})
     found = set(
         db.session.scalars(
-            select(Message.id).where(
-                Message.id.in_(story_ids),
-                Message.org_id == org.id,
-                Message.direction == Direction.LIBRARY,
-                Message.status != MessageStatus.FAILED,
+            select(LibraryStory.id)
+            .join(Recording, Recording.id == LibraryStory.recording_id)
+            .where(
+                LibraryStory.id.in_(story_ids),
+                LibraryStory.org_id == org.id,
+                Recording.status != RecordingStatus.FAILED,
             )
         )
     )
@@ -199,7 +164,7 @@ def create_box(
 
 def _fill(box: StoryBox, story_ids: list[str]) -> None:
     """Put the stories in the (empty) box, in this order."""
-    db.session.add_all(BoxItem(box_id=box.id, position=n, message_id=sid) for n, sid in enumerate(story_ids))
+    db.session.add_all(BoxItem(box_id=box.id, position=n, story_id=sid) for n, sid in enumerate(story_ids))
 
 
 def _box_for(principal: Principal, box_id: str) -> StoryBox:

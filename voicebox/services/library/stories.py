@@ -2,9 +2,7 @@
 child was given: their family's stories and the boxes organisations assigned to them.
 
 A family's story is a message of kind ``story`` to their child. An organisation's story is a
-``library`` message; a child hears a copy of it (a message to the child that shares the
-story's recording and description), made when a schedule brings it or the child takes it from
-the library.
+``LibraryStory`` (``catalogue``); a child hears their own copy of it (``copies``).
 """
 
 from __future__ import annotations
@@ -13,9 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Row, Select, and_, or_, select
+from sqlalchemy import Row, Select, null, or_, select, union_all
 
-from voicebox.clock import utcnow
 from voicebox.errors import NotFound
 from voicebox.extensions import db
 from voicebox.models import (
@@ -26,17 +23,20 @@ from voicebox.models import (
     GroupMember,
     Guardianship,
     Kind,
+    LibraryStory,
     Message,
     MessageStatus,
     Organisation,
     Recording,
+    RecordingStatus,
     Series,
     Story,
     StoryBox,
 )
 from voicebox.services import paging, policy
 from voicebox.services.accounts.tokens import Principal, user_of
-from voicebox.services.messaging import delivery, message_views
+from voicebox.services.library import catalogue
+from voicebox.services.messaging import message_views
 from voicebox.services.messaging.message_views import MessageView
 from voicebox.services.messaging.story_details import STORY_FIELDS, StoryDetails
 from voicebox.services.work import use_case
@@ -105,23 +105,32 @@ def series_detail(principal: Principal, series_id: str) -> SeriesView:
         child_id=series.child_id,
         org_id=series.org_id,
         created_at=series.created_at,
-        episodes=[message_views.message_view_for(principal, m) for m in episodes(principal, series)],
+        episodes=episodes(principal, series),
     )
 
 
-def episodes(principal: Principal, series: Series) -> list[Message]:
-    """The series' stories in episode order: those ready to hear for its family and curators;
-    for a child's device, a family episode only once it has reached them."""
+def episodes(principal: Principal, series: Series) -> list[MessageView]:
+    """The series' stories in episode order, as the caller sees them: an organisation's once
+    ready to hear; a family's once transcoded, and for the child's device once it reached them."""
+    if series.org_id is not None:
+        told = db.session.scalars(
+            select(LibraryStory)
+            .join(Story, Story.id == LibraryStory.story_id)
+            .join(Recording, Recording.id == LibraryStory.recording_id)
+            .where(Story.series_id == series.id, Recording.status == RecordingStatus.READY)
+            .order_by(Story.episode)
+        )
+        return [catalogue.view_of(story) for story in told]
     query = (
         select(Message)
         .join(Story, Story.id == Message.story_id)
-        .where(Story.series_id == series.id, Message.source_id.is_(None))
+        .where(Story.series_id == series.id)
         .where(Message.status.not_in((MessageStatus.PROCESSING, MessageStatus.FAILED)))
         .order_by(Story.episode)
     )
     if principal.child is not None:
-        query = query.where(or_(Message.direction == Direction.LIBRARY, Message.status.in_(HEARD)))
-    return list(db.session.scalars(query))
+        query = query.where(Message.status.in_(HEARD))
+    return [message_views.message_view_for(principal, m) for m in db.session.scalars(query)]
 
 
 def given_boxes(child_id: str) -> Select:
@@ -165,18 +174,22 @@ def library(
     cursor: str | None = None,
     limit: int = paging.DEFAULT_LIMIT,
 ) -> paging.Page:
-    """The family's delivered stories and the stories of every box the child was given, newest
-    first, filtered by category and by an age inside the story's range."""
+    """The family's delivered stories and the ready stories of every box the child was given,
+    newest first, filtered by category and by an age inside the story's range."""
     child = policy.child_for(principal, child_id)
-    boxed = select(BoxItem.message_id).where(BoxItem.box_id.in_(given_boxes(child.id)))
-    family = and_(
+    family = _FAMILY_ENTRIES.where(
         Message.child_id == child.id,
         Message.direction == Direction.TO_CHILD,
         Message.kind == Kind.STORY,
-        Message.source_id.is_(None),
+        Message.library_story_id.is_(None),
         Message.status.in_(HEARD),
     )
-    query = LISTED.where(or_(family, and_(Message.id.in_(boxed), Message.status == MessageStatus.READY)))
+    boxed = _LIBRARY_ENTRIES.where(
+        LibraryStory.id.in_(select(BoxItem.story_id).where(BoxItem.box_id.in_(given_boxes(child.id)))),
+        Recording.status == RecordingStatus.READY,
+    )
+    entries = union_all(family, boxed).subquery()
+    query = select(entries, Story).join(Story, Story.id == entries.c.story_id)
     if category is not None:
         query = query.where(Story.category == category)
     if age is not None:
@@ -184,39 +197,47 @@ def library(
             or_(Story.age_min.is_(None), Story.age_min <= age),
             or_(Story.age_max.is_(None), Story.age_max >= age),
         )
-    rows, last = paging.newest_first(query, Message.created_at, Message.id, cursor, limit)
-    items = _items(child, rows)
-    return paging.Page(
-        items, paging.encode_cursor(last.Message.created_at, last.Message.id) if last else None
-    )
+    rows, last = paging.newest_first(query, entries.c.created_at, entries.c.id, cursor, limit)
+    return paging.Page(_items(child, rows), paging.encode_cursor(last.created_at, last.id) if last else None)
 
 
-# Stories with what a library item shows of their description and recording.
-LISTED = (
-    select(Message, Story, Recording.duration_ms)
-    .join(Story, Story.id == Message.story_id)
-    .join(Recording, Recording.id == Message.recording_id)
-)
+# What a library item shows of a family story or a library story, and of its recording; the
+# rows of both read alike, so one page can hold both.
+_FAMILY_ENTRIES = select(
+    Message.id,
+    Message.title,
+    Message.created_at,
+    Message.story_id,
+    Message.played_at,
+    null().label("org_id"),
+    Recording.duration_ms,
+).join(Recording, Recording.id == Message.recording_id)
+_LIBRARY_ENTRIES = select(
+    LibraryStory.id,
+    LibraryStory.title,
+    LibraryStory.created_at,
+    LibraryStory.story_id,
+    null().label("played_at"),
+    LibraryStory.org_id,
+    Recording.duration_ms,
+).join(Recording, Recording.id == LibraryStory.recording_id)
 
 
 def _items(child: Child | None, rows: Sequence[Row]) -> list[LibraryItem]:
-    """Library items of ``rows`` of LISTED, with ``child``'s copies (None: as their curators
-    see them)."""
-    stories = [row.Message for row in rows]
+    """Library items of ``rows`` (an entry and its Story), with ``child``'s copies of the
+    library's stories (None: as their curators see them)."""
     series_ids = {row.Story.series_id for row in rows}
     series = {s.id: s.title for s in db.session.scalars(select(Series).where(Series.id.in_(series_ids)))}
     orgs = {
         o.id: o
-        for o in db.session.scalars(
-            select(Organisation).where(Organisation.id.in_({m.org_id for m in stories}))
-        )
+        for o in db.session.scalars(select(Organisation).where(Organisation.id.in_({r.org_id for r in rows})))
     }
     copies = (
         {
-            copy.source_id: copy
+            copy.library_story_id: copy
             for copy in db.session.scalars(
                 select(Message).where(
-                    Message.child_id == child.id, Message.source_id.in_([m.id for m in stories])
+                    Message.child_id == child.id, Message.library_story_id.in_([r.id for r in rows])
                 )
             )
         }
@@ -224,21 +245,27 @@ def _items(child: Child | None, rows: Sequence[Row]) -> list[LibraryItem]:
         else {}
     )
     items = []
-    for story, details, duration_ms in rows:
-        mine = copies.get(story.id) if story.direction == Direction.LIBRARY else story
-        organisation = orgs.get(story.org_id)
+    for row in rows:
+        organisation = orgs.get(row.org_id)
+        if organisation is None:
+            message_id, played = row.id, row.played_at is not None
+        else:
+            copy = copies.get(row.id)
+            heard = copy is not None and copy.status != MessageStatus.CANCELLED
+            message_id = copy.id if copy is not None and heard else None
+            played = copy is not None and copy.played_at is not None
         items.append(
             LibraryItem(
-                **{name: getattr(details, name) for name in STORY_FIELDS},
-                id=story.id,
-                title=story.title,
+                **{name: getattr(row.Story, name) for name in STORY_FIELDS},
+                id=row.id,
+                title=row.title,
                 source="library" if organisation is not None else "family",
                 organisation=organisation,
-                series_title=series.get(details.series_id),
-                duration_ms=duration_ms,
-                created_at=story.created_at,
-                message_id=mine.id if mine is not None and mine.status != MessageStatus.CANCELLED else None,
-                played=mine is not None and mine.played_at is not None,
+                series_title=series.get(row.Story.series_id),
+                duration_ms=row.duration_ms,
+                created_at=row.created_at,
+                message_id=message_id,
+                played=played,
             )
         )
     return items
@@ -268,13 +295,15 @@ def boxes(principal: Principal, child_id: str) -> list[BoxView]:
 def box_view(child: Child | None, box: StoryBox) -> BoxView:
     """The box with its stories in order: all of them for its curators (``child`` None), the
     ones ready to hear for a child."""
-    query = (
-        LISTED.join(BoxItem, BoxItem.message_id == Message.id)
+    entries = (
+        _LIBRARY_ENTRIES.add_columns(BoxItem.position)
+        .join(BoxItem, BoxItem.story_id == LibraryStory.id)
         .where(BoxItem.box_id == box.id)
-        .order_by(BoxItem.position)
     )
     if child is not None:
-        query = query.where(Message.status == MessageStatus.READY)
+        entries = entries.where(Recording.status == RecordingStatus.READY)
+    listed = entries.subquery()
+    query = select(listed, Story).join(Story, Story.id == listed.c.story_id).order_by(listed.c.position)
     return BoxView(
         id=box.id,
         title=box.title,
@@ -292,21 +321,3 @@ def box_given_to(child_id: str, box_id: str) -> StoryBox:
     if box is None:
         raise NotFound("No such story box for this child.")
     return box
-
-
-@use_case
-def take(principal: Principal, story_id: str) -> MessageView:
-    """A child picks a library story: their copy arrives in their inbox now."""
-    if principal.child is None:
-        raise NotFound("No such story.")
-    child = principal.child
-    boxed = select(BoxItem.message_id).where(BoxItem.box_id.in_(given_boxes(child.id)))
-    story = db.session.scalar(
-        select(Message).where(
-            Message.id == story_id, Message.id.in_(boxed), Message.status == MessageStatus.READY
-        )
-    )
-    if story is None:
-        raise NotFound("No such story.")
-    copy = delivery.give(child, story, utcnow(), urgent=True)
-    return message_views.message_view_for(principal, copy)

@@ -3,8 +3,7 @@
 Deliveries are rows with ``due_at``; a beat tick claims the due ones in batches and marks them
 delivered exactly once, however many ticks run at once: rows are locked with SKIP LOCKED on
 PostgreSQL, and the update is conditional on ``delivered_at IS NULL`` everywhere. A delivery
-to a child that is not urgent is due after the child's quiet hours; a library story reaches a
-child as the child's own copy.
+to a child that is not urgent is due after the child's quiet hours.
 """
 
 from __future__ import annotations
@@ -14,13 +13,11 @@ from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 
 from voicebox import jobs
 from voicebox.clock import utcnow
-from voicebox.errors import Conflict
 from voicebox.extensions import db
-from voicebox.models import Child, Delivery, Direction, Guardianship, Message, MessageStatus
+from voicebox.models import Child, Delivery, Direction, Guardianship, Message, MessageStatus, RecordingStatus
 from voicebox.notify import Notifier, NotifyFailed
 from voicebox.services.local_times import after_quiet_hours
 from voicebox.services.messaging.message_views import Mailbox
@@ -41,17 +38,29 @@ def due_for_child(message: Message, child: Child, at: datetime) -> datetime:
     return after_quiet_hours(at, child.timezone, child.quiet_start, child.quiet_end)
 
 
+def recording_settled(recording_id: str, status: RecordingStatus) -> None:
+    """The messages that waited for this recording go on their way, or fail with it (in the
+    transaction that settled it: ``processing`` follows with this)."""
+    waiting = db.session.scalars(
+        select(Message).where(
+            Message.recording_id == recording_id, Message.status == MessageStatus.PROCESSING
+        )
+    )
+    for message in list(waiting):
+        if status == RecordingStatus.READY:
+            prepare(message)
+        else:
+            message.status = MessageStatus.FAILED
+
+
 def prepare(message: Message) -> None:
     """Add the message's delivery rows (in the caller's transaction); deliver now if due.
 
-    A library story waits to be given (``ready``); a queued story waits for the child's
-    schedule, which adds its delivery row when its turn comes.
+    A queued story waits for the child's schedule, which adds its delivery row when its turn
+    comes.
     """
     now = utcnow()
     asked = max(message.deliver_at or now, now)
-    if message.direction == Direction.LIBRARY:
-        message.status = MessageStatus.READY
-        return
     if message.queued:
         message.status = MessageStatus.SCHEDULED
         return
@@ -87,54 +96,18 @@ def deliver_now(message: Message, rows: list[Delivery], now: datetime) -> None:
         jobs.enqueue(jobs.NOTIFY, *(row.id for row in rows))
     message.status = MessageStatus.DELIVERED
     message.delivered_at = now
-    if message.direction == Direction.TO_CHILD and message.source_id is None and message.child_id:
+    if message.direction == Direction.TO_CHILD and message.library_story_id is None:
         record_contact([message.child_id], now)
 
 
 def give(
-    child: Child, story: Message, due: datetime, schedule_id: str | None = None, urgent: bool = False
-) -> Message:
-    """Bring ``story`` to ``child`` at ``due`` (after their quiet hours unless ``urgent``), in the
-    caller's transaction; returns the message the child will hear. A library story arrives as
-    the child's copy. A copy that exists already is returned as it is, unless it was cancelled
-    and this is not a schedule (the child asked for it themselves)."""
-    if story.direction == Direction.LIBRARY:
-        existing = db.session.scalar(
-            select(Message).where(Message.source_id == story.id, Message.child_id == child.id)
-        )
-        if existing is not None and (existing.status != MessageStatus.CANCELLED or schedule_id is not None):
-            return existing
-        message = existing or _copy_of(story, child)
-    else:
-        message = story
+    child: Child, message: Message, due: datetime, schedule_id: str | None = None, urgent: bool = False
+) -> None:
+    """Bring ``message`` (a story waiting, or a library story's copy) to ``child`` at ``due``,
+    after their quiet hours unless ``urgent``, in the caller's transaction."""
     due = due if urgent else due_for_child(message, child, due)
     row = Delivery(message_id=message.id, child_id=child.id, due_at=due, schedule_id=schedule_id)
     _place(message, [row], utcnow())
-    return message
-
-
-def _copy_of(story: Message, child: Child) -> Message:
-    """The child's own copy of a library story: it shares the story's recording and
-    description, and comes from the organisation rather than a person, so no curator's outbox
-    ever lists a child."""
-    copy = Message(
-        kind=story.kind,
-        title=story.title,
-        org_id=story.org_id,
-        recording_id=story.recording_id,
-        story_id=story.story_id,
-        source_id=story.id,
-        child_id=child.id,
-        direction=Direction.TO_CHILD,
-        status=MessageStatus.SCHEDULED,
-    )
-    db.session.add(copy)
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError:
-        raise Conflict("This story is on its way to the child already.") from None
-    return copy
 
 
 @use_case
@@ -202,10 +175,10 @@ def _record_contact(message_ids: set[str], now: datetime) -> None:
         select(Message.child_id).where(
             Message.id.in_(message_ids),
             Message.direction == Direction.TO_CHILD,
-            Message.source_id.is_(None),
+            Message.library_story_id.is_(None),
         )
     )
-    record_contact({child_id for child_id in from_home if child_id is not None}, now)
+    record_contact(set(from_home), now)
 
 
 @use_case

@@ -20,6 +20,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     func,
+    null,
     or_,
     select,
 )
@@ -27,7 +28,17 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import aliased
 
 from voicebox.extensions import db
-from voicebox.models import Child, Delivery, Direction, Message, Organisation, Recording, Story, User
+from voicebox.models import (
+    Child,
+    Delivery,
+    Direction,
+    LibraryStory,
+    Message,
+    Organisation,
+    Recording,
+    Story,
+    User,
+)
 from voicebox.services import policy, reads
 from voicebox.services.accounts.tokens import Principal, user_of
 from voicebox.services.messaging.message_views import (
@@ -62,6 +73,7 @@ def _inbox_query(holds: ColumnElement[bool]) -> Select:
             Delivery.position_ms.label("position_ms"),
             Child.display_name.label("child_name"),
             Sender.display_name.label("sender_name"),
+            Organisation.id.label("org_id"),
             Organisation.name.label("org_name"),
         )
         .join(Message, Message.id == Delivery.message_id)
@@ -69,7 +81,8 @@ def _inbox_query(holds: ColumnElement[bool]) -> Select:
         .outerjoin(Story, Story.id == Message.story_id)
         .join(Child, Child.id == Message.child_id)
         .outerjoin(Sender, Sender.id == Message.sender_user_id)
-        .outerjoin(Organisation, Organisation.id == Message.org_id)
+        .outerjoin(LibraryStory, LibraryStory.id == Message.library_story_id)
+        .outerjoin(Organisation, Organisation.id == LibraryStory.org_id)
         .where(holds, Delivery.delivered_at.is_not(None))
     )
 
@@ -202,6 +215,9 @@ def outbox(principal: Principal, cursor: str | None = None, limit: int = DEFAULT
                 *VIEW_COLUMNS,
                 Child.display_name.label("child_name"),
                 Sender.display_name.label("sender_name"),
+                # No library story's copy has a sender, so none is in an outbox.
+                null().label("org_id"),
+                null().label("org_name"),
             )
         )
         .join(Child, Child.id == Message.child_id)

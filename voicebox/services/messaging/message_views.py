@@ -15,18 +15,20 @@ from voicebox.models import (
     Delivery,
     Direction,
     Kind,
+    LibraryStory,
     Message,
     MessageStatus,
     Organisation,
     Recording,
+    RecordingStatus,
     Story,
     User,
 )
 from voicebox.services import policy
 from voicebox.services.accounts.tokens import Principal, user_of
 from voicebox.services.blobs import BlobStream
-from voicebox.services.messaging import recordings
 from voicebox.services.messaging.story_details import STORY_FIELDS
+from voicebox.services.recordings import recordings
 
 # How a message to a child's guardians names its recipient, and how a device sends one.
 GUARDIANS = "guardians"
@@ -75,7 +77,8 @@ class MessageView:
     queued: bool
     sender: Party
     recipient: Party
-    status: MessageStatus
+    # A library story's (``library.catalogue``) is its recording's.
+    status: MessageStatus | RecordingStatus
     failure: dict[str, str] | None
     duration_ms: int | None
     waveform: list[int] | None
@@ -107,8 +110,6 @@ VIEW_COLUMNS = (
     Message.played_at,
     Message.urgent,
     Message.queued,
-    Message.org_id,
-    Message.source_id,
     *(getattr(Story, name) for name in STORY_FIELDS),
 )
 
@@ -123,9 +124,9 @@ def with_audio(query: Select) -> Select:
 def message_view(
     message: Any, child: Party, sender_user: Party | None, position_ms: int | None
 ) -> MessageView:
-    """The caller's view of ``message`` (a row of VIEW_COLUMNS) of ``child``'s family;
-    a library story's ``child`` is its organisation, and so is a copy's sender."""
-    if message.direction in (Direction.TO_CHILD, Direction.LIBRARY):
+    """The caller's view of ``message`` (a row of VIEW_COLUMNS) of ``child``'s family (a library
+    story's copy comes from its organisation)."""
+    if message.direction == Direction.TO_CHILD:
         sender, recipient = sender_user or Party("", ""), child
     else:
         sender, recipient = child, Party(GUARDIANS, f"{child.display_name}'s family")
@@ -158,14 +159,15 @@ def my_delivery(principal: Principal, message_id: str) -> Delivery | None:
 
 
 def message_view_for(principal: Principal, message: Message) -> MessageView:
-    org = db.session.get(Organisation, message.org_id) if message.org_id else None
-    if message.child_id is None:
-        recipient = Party(org.id, org.name)  # type: ignore[union-attr]
-    else:
-        child = db.session.get_one(Child, message.child_id)
-        recipient = Party(child.id, child.display_name)
-    if org is not None and message.child_id is not None:
-        sender: Party | None = Party(org.id, org.name)  # a library story's copy: from its organisation
+    child = db.session.get_one(Child, message.child_id)
+    recipient = Party(child.id, child.display_name)
+    if message.library_story_id is not None:
+        org = db.session.scalars(
+            select(Organisation)
+            .join(LibraryStory, LibraryStory.org_id == Organisation.id)
+            .where(LibraryStory.id == message.library_story_id)
+        ).one()
+        sender: Party | None = Party(org.id, org.name)
     elif message.sender_user_id:
         user = db.session.get_one(User, message.sender_user_id)
         sender = Party(user.id, user.display_name)

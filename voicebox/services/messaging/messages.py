@@ -24,9 +24,10 @@ from voicebox.models import (
 )
 from voicebox.services import policy
 from voicebox.services.accounts.tokens import Principal, user_of
-from voicebox.services.messaging import recordings, story_details
+from voicebox.services.messaging import story_details
 from voicebox.services.messaging.message_views import GUARDIANS, MessageView, message_view_for, my_delivery
 from voicebox.services.messaging.story_details import NO_DETAILS, StoryDetails
+from voicebox.services.recordings import recordings
 from voicebox.services.work import use_case
 
 LATEST_DELIVERY = timedelta(days=366)
@@ -101,15 +102,15 @@ def send(
 
 def new_message(
     principal: Principal,
-    child_id: str | None,
+    child_id: str,
     direction: Direction,
     kind: str,
     audio: BinaryIO | None,
     upload_id: str | None,
     story: StoryDetails = NO_DETAILS,
 ) -> Message:
-    """A family message or a library story waiting for its recording's transcode, in the
-    caller's transaction (``story_details.check`` the story first)."""
+    """A message waiting for its recording's transcode, in the caller's transaction
+    (``story_details.check`` the story first)."""
     settings = current_settings()
     max_seconds = settings.max_story_seconds if kind == Kind.STORY else settings.max_message_seconds
     recording = recordings.take(principal, audio, upload_id, max_seconds)
@@ -129,26 +130,25 @@ def new_message(
 
 @use_case
 def delete(principal: Principal, message_id: str) -> None:
-    """The sender may take back a message until it is delivered; a guardian may delete any. A
-    curator may withdraw a library story, and the children's copies go with it."""
+    """The sender may take back a message until it is delivered; a guardian may delete any."""
     message = policy.message_for(principal, db.session.get(Message, message_id))
     is_sender = (principal.device is not None and message.direction == Direction.TO_GUARDIANS) or (
         principal.user is not None and message.sender_user_id == principal.user.id
     )
-    if message.direction != Direction.LIBRARY and not policy.is_guardian(principal, message.child_id):  # type: ignore[arg-type]
+    if not policy.is_guardian(principal, message.child_id):
         if not is_sender:
             raise NotFound("No such message.")
         if message.status not in UNDELIVERED:
             raise Conflict("This message was already delivered; ask a guardian to delete it.")
-    if message.source_id is not None and message.status == MessageStatus.SCHEDULED:
+    if message.library_story_id is not None and message.status == MessageStatus.SCHEDULED:
         # A library story's copy stays, cancelled, so its schedule does not bring it again.
         for row in db.session.scalars(select(Delivery).where(Delivery.message_id == message.id)):
             db.session.delete(row)
         message.status = MessageStatus.CANCELLED
         return
     db.session.delete(message)
-    if message.source_id is None:
-        # Its recording and story are its own (a library story's copies go with it).
+    if message.library_story_id is None:
+        # Its recording and story are its own (a copy's are its library story's).
         recordings.remove([message.recording_id])
         if message.story_id is not None:
             story_details.forget(message.story_id)

@@ -28,7 +28,7 @@ def reschedule(principal: Principal, message_id: str, deliver_at: datetime) -> M
     message = policy.message_for(principal, db.session.get(Message, message_id))
     is_sender = principal.user is not None and message.sender_user_id == principal.user.id
     if message.direction != Direction.TO_CHILD or not (
-        is_sender or policy.is_guardian(principal, message.child_id)  # type: ignore[arg-type]
+        is_sender or policy.is_guardian(principal, message.child_id)
     ):
         raise NotFound("No such message.")
     if message.status not in (MessageStatus.PROCESSING, MessageStatus.SCHEDULED):

@@ -13,7 +13,7 @@ from sqlalchemy import delete, select
 from voicebox.clock import utcnow
 from voicebox.extensions import current_settings, db
 from voicebox.models import Message, Story
-from voicebox.services.messaging import recordings
+from voicebox.services.recordings import recordings
 from voicebox.services.work import use_case
 
 BATCH = 500
@@ -27,7 +27,7 @@ def purge_delivered() -> int:
         return 0
     cutoff = utcnow() - timedelta(days=days)
     old = db.session.execute(
-        select(Message.id, Message.source_id, Message.recording_id, Message.story_id)
+        select(Message.id, Message.library_story_id, Message.recording_id, Message.story_id)
         .where(Message.delivered_at < cutoff)
         .limit(BATCH)
         .with_for_update(skip_locked=True)
@@ -35,7 +35,7 @@ def purge_delivered() -> int:
     if not old:
         return 0
     db.session.execute(delete(Message).where(Message.id.in_([row.id for row in old])))
-    owned = [row for row in old if row.source_id is None]
+    owned = [row for row in old if row.library_story_id is None]
     recordings.remove([row.recording_id for row in owned])
     db.session.execute(delete(Story).where(Story.id.in_([row.story_id for row in owned if row.story_id])))
     return len(old)

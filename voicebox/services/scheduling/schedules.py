@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import Exists, and_, exists, func, select, update
 from sqlalchemy.orm import aliased
 
 from voicebox.clock import utcnow
@@ -24,8 +24,11 @@ from voicebox.models import (
     Delivery,
     Direction,
     Kind,
+    LibraryStory,
     Message,
     MessageStatus,
+    Recording,
+    RecordingStatus,
     Schedule,
     Series,
     Source,
@@ -33,7 +36,7 @@ from voicebox.models import (
 )
 from voicebox.services import policy
 from voicebox.services.accounts.tokens import Principal, user_of
-from voicebox.services.library import stories
+from voicebox.services.library import copies, stories
 from voicebox.services.local_times import next_occurrence, parse_hhmm
 from voicebox.services.messaging import delivery, message_views
 from voicebox.services.messaging.message_views import MessageView
@@ -174,7 +177,7 @@ def _unplan(schedule: Schedule) -> None:
     for row in list(pending):
         message = db.session.get_one(Message, row.message_id)
         db.session.delete(row)
-        if message.source_id is not None:
+        if message.library_story_id is not None:
             db.session.delete(message)
 
 
@@ -211,18 +214,18 @@ def plan_due() -> int:
         if moved != 1:
             continue
         item = next_item(schedule, child)
-        if item is not None:
+        if isinstance(item, LibraryStory):
+            copies.give(child, item, max(run_at, now), schedule_id=schedule.id)
+        elif item is not None:
             delivery.give(child, item, max(run_at, now), schedule_id=schedule.id)
     return len(due)
 
 
-def next_item(schedule: Schedule, child: Child) -> Message | None:
-    """The first item of the schedule's source the child has not been given."""
-    copy = aliased(Message)
-    given_copy = exists().where(copy.source_id == Message.id, copy.child_id == child.id)
-    delivered_here = exists().where(Delivery.message_id == Message.id, Delivery.child_id == child.id)
+def next_item(schedule: Schedule, child: Child) -> Message | LibraryStory | None:
+    """The first item of the schedule's source the child has not been given: one of the
+    family's messages, or a library story to copy."""
     if schedule.source == Source.QUEUE:
-        query = (
+        return db.session.scalar(
             select(Message)
             .where(
                 Message.child_id == child.id,
@@ -230,43 +233,78 @@ def next_item(schedule: Schedule, child: Child) -> Message | None:
                 Message.kind == Kind.STORY,
                 Message.queued.is_(True),
                 Message.status == MessageStatus.SCHEDULED,
-                ~delivered_here,
+                ~_delivered_to(child),
             )
             .order_by(Message.created_at, Message.id)
+            .limit(1)
         )
-    elif schedule.source == Source.BOX:
-        query = (
-            select(Message)
-            .join(BoxItem, BoxItem.message_id == Message.id)
-            .where(BoxItem.box_id == schedule.box_id, Message.status == MessageStatus.READY, ~given_copy)
-            # A box taken back from the child (or their group) brings nothing more.
-            .where(BoxItem.box_id.in_(stories.given_boxes(child.id)))
+    if schedule.source == Source.BOX:
+        return db.session.scalar(
+            select(LibraryStory)
+            .join(BoxItem, BoxItem.story_id == LibraryStory.id)
+            .join(Recording, Recording.id == LibraryStory.recording_id)
+            .where(
+                BoxItem.box_id == schedule.box_id,
+                Recording.status == RecordingStatus.READY,
+                ~_copied_for(child),
+                # A box taken back from the child (or their group) brings nothing more.
+                BoxItem.box_id.in_(stories.given_boxes(child.id)),
+            )
             .order_by(BoxItem.position)
+            .limit(1)
+        )
+    # Episode by episode: one still being transcoded holds back those after it.
+    series = db.session.get_one(Series, schedule.series_id)
+    episode: tuple[Message | LibraryStory, str] | None
+    if series.org_id is not None:
+        episode = (
+            db.session.execute(
+                select(LibraryStory, Recording.status)
+                .join(Story, Story.id == LibraryStory.story_id)
+                .join(Recording, Recording.id == LibraryStory.recording_id)
+                .where(
+                    Story.series_id == series.id,
+                    Recording.status != RecordingStatus.FAILED,
+                    LibraryStory.org_id.in_(stories.given_org_ids(child.id)),
+                    ~_copied_for(child),
+                )
+                .order_by(Story.episode)
+                .limit(1)
+            )
+            .tuples()
+            .first()
         )
     else:
-        # Episode by episode: one still being transcoded holds back those after it.
-        query = (
-            select(Message)
-            .join(Story, Story.id == Message.story_id)
-            .where(
-                Story.series_id == schedule.series_id,
-                Message.source_id.is_(None),
-                Message.status != MessageStatus.FAILED,
-                or_(
-                    and_(
-                        Message.direction == Direction.LIBRARY,
-                        Message.org_id.in_(stories.given_org_ids(child.id)),
-                        ~given_copy,
-                    ),
-                    and_(Message.direction == Direction.TO_CHILD, ~delivered_here),
-                ),
+        episode = (
+            db.session.execute(
+                select(Message, Message.status)
+                .join(Story, Story.id == Message.story_id)
+                .where(
+                    Story.series_id == series.id,
+                    Message.status != MessageStatus.FAILED,
+                    Message.direction == Direction.TO_CHILD,
+                    ~_delivered_to(child),
+                )
+                .order_by(Story.episode)
+                .limit(1)
             )
-            .order_by(Story.episode)
+            .tuples()
+            .first()
         )
-    item = db.session.scalar(query.limit(1))
-    if item is None or item.status == MessageStatus.PROCESSING:
+    if episode is None or episode[1] in (MessageStatus.PROCESSING, RecordingStatus.PROCESSING):
         return None
-    return item
+    return episode[0]
+
+
+def _delivered_to(child: Child) -> Exists:
+    """The message has a delivery to the child (arrived, or planned)."""
+    return exists().where(Delivery.message_id == Message.id, Delivery.child_id == child.id)
+
+
+def _copied_for(child: Child) -> Exists:
+    """The child has a copy of the library story (a cancelled one counts)."""
+    copy = aliased(Message)
+    return exists().where(copy.library_story_id == LibraryStory.id, copy.child_id == child.id)
 
 
 @dataclass(frozen=True)

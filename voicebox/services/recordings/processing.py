@@ -3,30 +3,46 @@
 The recording row holds the work's state: ``status`` processing with a lease and an attempt
 count. A worker that dies leaves the lease to expire; the sweeper enqueues the recording
 again, and after ``media_max_attempts`` tries it fails, so a recording that crashes workers
-cannot loop. When it is done, the messages that waited for it go on their way.
+cannot loop. When it is settled (ready or failed), its followers are told in the same
+transaction: the domains whose rows wait for it (a message goes on its way). The app factory
+names them, since recordings sit below every domain that uses one.
 """
 
 from __future__ import annotations
 
 import logging
 import tempfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from flask import Flask, current_app
 from sqlalchemy import or_, select, update
 
 from voicebox import jobs, media
 from voicebox.clock import utcnow
 from voicebox.extensions import current_blob_store, current_settings, db
-from voicebox.models import Message, MessageStatus, Recording, RecordingStatus
-from voicebox.services.messaging import delivery
+from voicebox.models import Recording, RecordingStatus
 from voicebox.services.work import changed, unit, use_case
 from voicebox.storage import StorageUnavailable
 
 log = logging.getLogger(__name__)
 # A running transcode keeps its recording this long; past it, the sweeper presumes the worker died.
 LEASE = timedelta(seconds=jobs.TRANSCODE_TIME_LIMIT_SECONDS + 60)
+# Told of a settled recording (its id, and ready or failed), in the transaction that settles it.
+Follower = Callable[[str, RecordingStatus], None]
+_FOLLOWERS = "voicebox.recording_followers"
+
+
+def init_app(app: Flask, followers: Sequence[Follower]) -> None:
+    """Name the domains that wait for recordings (the app factory's wiring)."""
+    app.extensions[_FOLLOWERS] = tuple(followers)
+
+
+def _settled(recording_id: str, status: RecordingStatus) -> None:
+    for follower in current_app.extensions[_FOLLOWERS]:
+        follower(recording_id, status)
 
 
 def _out_of_attempts(attempts: int) -> str:
@@ -34,8 +50,8 @@ def _out_of_attempts(attempts: int) -> str:
 
 
 def _fail(recording_id: str, reason: media.Reason, detail: str) -> None:
-    """Fail a recording still processing (it holds no lease from then on), and the messages
-    that waited for it; in the caller's transaction."""
+    """Fail a recording still processing (it holds no lease from then on), and tell its
+    followers; in the caller's transaction."""
     failed = changed(
         update(Recording)
         .where(Recording.id == recording_id, Recording.status == RecordingStatus.PROCESSING)
@@ -48,11 +64,7 @@ def _fail(recording_id: str, reason: media.Reason, detail: str) -> None:
         )
     )
     if failed:
-        db.session.execute(
-            update(Message)
-            .where(Message.recording_id == recording_id, Message.status == MessageStatus.PROCESSING)
-            .values(status=MessageStatus.FAILED)
-        )
+        _settled(recording_id, RecordingStatus.FAILED)
 
 
 @dataclass(frozen=True)
@@ -173,13 +185,7 @@ def _finish(recording_id: str, rendered: media.Rendered, renditions: list[dict])
     recording.waveform = rendered.waveform
     recording.renditions = renditions
     recording.started_at = recording.lease_expires_at = None
-    waiting = db.session.scalars(
-        select(Message).where(
-            Message.recording_id == recording_id, Message.status == MessageStatus.PROCESSING
-        )
-    )
-    for message in list(waiting):
-        delivery.prepare(message)
+    _settled(recording_id, RecordingStatus.READY)
     log.info(
         "recording %s ready: %d ms, loudness %.1f LUFS, gain %+.1f dB",
         recording_id,

@@ -19,7 +19,7 @@ from voicebox.models import Recording, RecordingStatus
 from voicebox.models.base import new_id
 from voicebox.services.accounts.tokens import Principal
 from voicebox.services.blobs import BlobStream
-from voicebox.services.messaging import uploads
+from voicebox.services.recordings import uploads
 
 
 def take(principal: Principal, audio: BinaryIO | None, upload_id: str | None, max_seconds: int) -> Recording:
