@@ -132,7 +132,6 @@ class Settings:
     phone_verification: bool | None = _setting(None, _bool)
     phone_code_ttl_seconds: int = _setting(600, _positive_int)
     phone_code_rate_limit: str = _setting("3 per 10 minutes;10 per day")
-    event_stream_seconds: int = _setting(55, _positive_int)
     # The push server (voicebox push): streams held by one process before it answers 503, by
     # one token before 429; a keep-alive this often; a stream ends after this long (the client
     # reconnects where it left off), and looks at its rows this often without a wake-up. A revoked

@@ -7,6 +7,7 @@ is down fails the tests that need it, with the command that starts it.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 import shutil
@@ -24,6 +25,7 @@ import boto3
 import pytest
 import redis
 import sqlalchemy as sa
+from aiohttp import web
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
@@ -35,6 +37,7 @@ from config.settings import Settings
 from voicebox import create_app
 from voicebox.cli import beat_command, worker_command
 from voicebox.extensions import db, limiter
+from voicebox.push.server import create_push_app
 
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = ROOT / "test-results" / "screenshots"
@@ -260,15 +263,46 @@ def worker(app: Flask, request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
 
 @contextmanager
 def serving(app: Flask) -> Iterator[str]:
-    """``app`` behind a real HTTP server in this process; yields its base URL."""
+    """``app`` as ``voicebox up`` serves it, in this process: the push server in front (the
+    live streams), every other request passed on to the API on a real HTTP server behind it;
+    yields the front's base URL."""
     server = make_server("127.0.0.1", free_port(), app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        with push_server(app, f"http://127.0.0.1:{server.server_port}") as url:
+            yield url
     finally:
         server.shutdown()
         thread.join(timeout=10)
+
+
+@contextmanager
+def push_server(app: Flask, upstream: str | None = None) -> Iterator[str]:
+    """A push server for ``app`` on a thread of its own, passing what is not a stream on to
+    ``upstream`` if given; yields its base URL."""
+    loop = asyncio.new_event_loop()
+    runner = web.AppRunner(create_push_app(app, upstream))
+    port = free_port()
+    started = threading.Event()
+
+    def serve() -> None:
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(runner.setup())
+        loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", port).start())
+        started.set()
+        loop.run_forever()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    assert started.wait(15), "the push server did not start"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(15)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        loop.close()
 
 
 @pytest.fixture

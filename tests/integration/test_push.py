@@ -3,56 +3,26 @@ profiles, woken through Redis or the embedded socket, read by a real HTTP client
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
 import requests
-from aiohttp import web
 from flask import Flask
 
-from tests.conftest import Api, app_env, build_app, dispose, free_port
+from tests.conftest import Api, app_env, build_app, dispose, push_server
 from tests.integration.helpdesk.test_api import ask
 from tests.integration.recordings import deliver_directly
 from tests.integration.sse import Listener
 from voicebox.extensions import current_event_bus
-from voicebox.push.server import create_push_app
 from voicebox.services.messaging.message_views import Mailbox
-
-
-@contextmanager
-def push_server(app: Flask) -> Iterator[str]:
-    """A push server for ``app``, on a thread of its own; yields its base URL."""
-    loop = asyncio.new_event_loop()
-    runner = web.AppRunner(create_push_app(app))
-    port = free_port()
-    started = threading.Event()
-
-    def serve() -> None:
-        asyncio.set_event_loop(loop)
-        loop.run_until_complete(runner.setup())
-        loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", port).start())
-        started.set()
-        loop.run_forever()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    assert started.wait(15), "the push server did not start"
-    try:
-        yield f"http://127.0.0.1:{port}/api/v1"
-    finally:
-        asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(15)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=10)
-        loop.close()
 
 
 @pytest.fixture
 def push(app: Flask) -> Iterator[str]:
+    """The push server alone (``voicebox push``), with no API behind it."""
     with push_server(app) as url:
-        yield url
+        yield f"{url}/api/v1"
 
 
 @contextmanager
@@ -61,7 +31,7 @@ def push_with(request: pytest.FixtureRequest, **settings: str) -> Iterator[tuple
     app = build_app(app_env(request), **settings)
     try:
         with push_server(app) as url:
-            yield app, url
+            yield app, f"{url}/api/v1"
     finally:
         dispose(app)
 

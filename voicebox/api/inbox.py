@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Response, request
+from typing import NoReturn
+
 from flask_smorest import Blueprint
 
 from voicebox.api.schemas import MessageSchema, PageQuerySchema, list_of
 from voicebox.api.security import authenticated, current_principal
-from voicebox.api.streaming import event_stream
+from voicebox.api.streaming import served_by_push
 from voicebox.services import paging
-from voicebox.services.messaging import live, mailboxes
+from voicebox.services.messaging import mailboxes
 
 blp = Blueprint("inbox", __name__, url_prefix="/api/v1", description="Inbox and outbox")
 
@@ -42,7 +43,6 @@ def outbox(query: dict) -> paging.Page:
     },
     parameters=[{"in": "header", "name": "Last-Event-ID", "schema": {"type": "string"}}],
 )
-def inbox_events() -> Response:
+def inbox_events() -> NoReturn:
     """New deliveries as Server-Sent Events; reconnect with Last-Event-ID to miss none"""
-    events = live.inbox_stream(current_principal(), request.headers.get("Last-Event-ID"))
-    return event_stream(events, MessageSchema(), lambda _: "message")
+    served_by_push()

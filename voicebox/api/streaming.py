@@ -1,22 +1,22 @@
 """Long answers: a blob honouring ``Range`` (200 whole, 206 a part, 416 out of bounds) or a
-redirect to a short-lived URL of it, and a stream of Server-Sent Events."""
+redirect to a short-lived URL of it; and how a stream of Server-Sent Events reads, which the push
+server serves (``voicebox.push``), never the API."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, NoReturn
 
-from flask import Response, redirect, request, stream_with_context
+from flask import Response, redirect, request
 from marshmallow import Schema
 from werkzeug.exceptions import RequestedRangeNotSatisfiable
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from voicebox.errors import Unavailable
 from voicebox.services.blobs import BlobStream
 from voicebox.storage import BlobInfo
 
 ReadRange = Callable[[int, int], Iterator[bytes]]
-# An event (its id and what it carries), or None for "nothing yet".
-Event = tuple[str, Any] | None
 RECONNECT_MS = 3000
 
 
@@ -59,18 +59,11 @@ def sse_event(event_id: str, item: Any, schema: Schema, name_of: Callable[[Any],
     return f"id: {event_id}\nevent: {name_of(item)}\ndata: {schema.dumps(item)}\n\n"
 
 
-def event_stream(events: Iterator[Event], schema: Schema, name_of: Callable[[Any], str]) -> Response:
-    """Server-Sent Events: each item rendered by ``schema`` under its id, keep-alives between."""
-
-    def lines() -> Iterator[str]:
-        yield SSE_PREAMBLE
-        for event in events:
-            if event is None:
-                yield SSE_KEEP_ALIVE
-            else:
-                event_id, item = event
-                yield sse_event(event_id, item, schema, name_of)
-
-    response = Response(stream_with_context(lines()), mimetype="text/event-stream")
-    response.headers.update(SSE_HEADERS)
-    return response
+def served_by_push() -> NoReturn:
+    """A live stream reached the API. The push server answers them in front of it (``voicebox
+    up``, or ``voicebox push`` behind the proxy): a stream held by the API would hold one of
+    its threads for as long as it stays open. The route stays, for the OpenAPI document."""
+    raise Unavailable(
+        "Live streams are served by the push server, and this one reached the API: "
+        "route /api/v1/inbox/events and /api/v1/volunteer/events to the push server."
+    )

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Response, request
+from typing import NoReturn
+
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from voicebox.api.help_schemas import LiveEventSchema, PresenceSchema, QueueHealthSchema
+from voicebox.api.help_schemas import PresenceSchema, QueueHealthSchema
 from voicebox.api.schemas import StrictBoolean
 from voicebox.api.security import authenticated, current_principal
-from voicebox.api.streaming import event_stream
+from voicebox.api.streaming import served_by_push
 from voicebox.services.helpdesk import oversight, volunteers
 from voicebox.services.helpdesk.oversight import QueueHealth
-from voicebox.services.helpdesk.queue_events import helper_stream
 from voicebox.services.helpdesk.volunteers import Presence
 
 blp = Blueprint("volunteer", __name__, url_prefix="/api/v1", description="Volunteers and supervisors")
@@ -46,10 +46,9 @@ def set_presence(body: dict) -> Presence:
     responses={200: {"description": "text/event-stream of queue events; each id is a cursor"}},
     parameters=[{"in": "header", "name": "Last-Event-ID", "schema": {"type": "string"}}],
 )
-def queue_events() -> Response:
+def queue_events() -> NoReturn:
     """The help queue's events (new, claimed, released, escalated, ...) as Server-Sent Events"""
-    events = helper_stream(current_principal(), request.headers.get("Last-Event-ID"))
-    return event_stream(events, LiveEventSchema(), lambda event: event.type)
+    served_by_push()
 
 
 @blp.route("/supervisor/queue", methods=["GET"])

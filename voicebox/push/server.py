@@ -1,9 +1,10 @@
 """The push server's HTTP side: the two live streams, each an idle connection and a waiting
 task; and, where it stands in front of the API (``voicebox up``), every other request passed on.
 
-A stream answers as the API's own would: the same events, ids and keep-alives, the same
-problem details for a bad token or cursor. What changes is what waiting costs: a few
-kilobytes. Limits: ``VOICEBOX_PUSH_MAX_STREAMS`` a process (then 503 with Retry-After) and
+Only the push server serves the streams (the API's routes for them say so, and stay for the
+OpenAPI document): the same events, ids and keep-alives, problem details for a bad token or
+cursor, and waiting costs a few kilobytes rather than a thread. Limits:
+``VOICEBOX_PUSH_MAX_STREAMS`` a process (then 503 with Retry-After) and
 ``VOICEBOX_PUSH_STREAMS_PER_TOKEN`` a token (then 429).
 """
 
@@ -35,13 +36,15 @@ from voicebox.services.accounts import tokens
 from voicebox.services.helpdesk.queue_events import QueueReader
 from voicebox.services.messaging import live
 from voicebox.services.messaging.live import InboxReader
-from voicebox.services.streams import HURRIED_POLL_SECONDS
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 RETRY_AFTER_SECONDS = 10
 # The most streams looked at in one call on a thread.
 LOOK_BATCH = 500
+# A reader that is ``hurried`` (a gap in the help queue's events is open) looks again this
+# soon rather than waiting for a wake-up.
+HURRIED_POLL_SECONDS = 0.25
 Reader = InboxReader | QueueReader
 
 

@@ -8,6 +8,7 @@ import math
 import time
 from datetime import timedelta
 
+import requests
 from flask import Flask
 from sqlalchemy import select
 
@@ -340,11 +341,16 @@ def test_the_child_sees_their_helper_by_name_and_never_the_screening(make_child,
     assert volunteer.user["id"] not in json.dumps(thread)
 
 
-def test_a_bad_last_event_id_is_refused_not_a_crash(helper) -> None:
+def test_a_bad_last_event_id_is_refused_not_a_crash(live_server: str, helper) -> None:
     volunteer = helper()
     for bad in ("²", "x", "-1"):
-        response = volunteer.get("/volunteer/events", headers={"Last-Event-ID": bad})
+        response = requests.get(
+            f"{live_server}/api/v1/volunteer/events",
+            headers={"Authorization": f"Bearer {volunteer.token}", "Last-Event-ID": bad},
+            timeout=10,
+        )
         assert response.status_code == 422, (bad, response.status_code)
+        assert response.headers["Content-Type"] == "application/problem+json"
 
 
 def test_every_read_is_in_the_audit_log(make_child, pair_device, helper, staff) -> None:

@@ -23,6 +23,7 @@ from voicebox.extensions import current_blob_store, db
 from voicebox.models import HelpEvent, HelpRequest, HelpStatus, Message, Recording, WaitingFor
 from voicebox.services.accounts import tokens
 from voicebox.services.helpdesk import claims, queue_events, timers
+from voicebox.services.work import end_read
 
 from .test_api import ask
 
@@ -237,18 +238,22 @@ def test_an_event_whose_transaction_commits_late_is_still_streamed(
         return insert(HelpEvent).values(request_id=asked["id"], kind=kind, at=utcnow(), push=False)
 
     with app.app_context():
-        stream = queue_events.helper_stream(tokens.resolve(volunteer.token), None)
+        reader = queue_events.QueueReader(tokens.resolve(volunteer.token), None)
         with db.engine.connect() as slow:
             slow.execute(event("released"))  # takes the next id, and commits only later
             with db.engine.begin() as fast:
                 fast.execute(event("claimed"))
-            first_id, first = next(stream)
+            [(first_id, first)] = reader.look()
             assert first.type == "claimed"
-            # The cursor stays before the open gap, so a reconnect would not skip it.
+            # The cursor stays before the open gap, so a reconnect would not skip it, and the
+            # stream looks again soon rather than at the next wake-up.
             assert int(first_id) < first.event_id - 1
+            assert reader.hurried
             slow.commit()
-        second_id, second = next(stream)
+        end_read()
+        [(second_id, second)] = reader.look()
         assert second.type == "released" and int(second_id) == second.event_id
+        assert not reader.hurried
 
 
 def test_a_helpers_stream_ends_soon_after_they_log_out(live_server: str, helper) -> None:

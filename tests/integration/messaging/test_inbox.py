@@ -99,11 +99,24 @@ def test_the_live_inbox_streams_each_delivery_once(
     assert [e["data"]["id"] for e in events] == [second["id"], third["id"]]
 
 
-def test_a_bad_last_event_id_is_refused(parent: Api, make_child, pair_device) -> None:
-    child = make_child()
-    device = pair_device(child["id"])
-    response = device.get("/inbox/events", headers={"Last-Event-ID": "garbage"})
+def test_a_bad_last_event_id_is_refused(live_server: str, make_child, pair_device) -> None:
+    device = pair_device(make_child()["id"])
+    response = requests.get(
+        f"{live_server}/api/v1/inbox/events",
+        headers={"Authorization": f"Bearer {device.token}", "Last-Event-ID": "garbage"},
+        timeout=10,
+    )
     assert response.status_code == 422
+
+
+def test_the_api_sends_a_stream_that_reached_it_to_the_push_server(make_child, pair_device, helper) -> None:
+    """Only the push server holds streams: the API's own routes say where they are served."""
+    device = pair_device(make_child()["id"])
+    volunteer = helper()
+    for caller, path in ((device, "/inbox/events"), (volunteer, "/volunteer/events")):
+        response = caller.get(path)
+        assert response.status_code == 503 and "push server" in response.json["detail"]
+        assert response.headers["Retry-After"]
 
 
 def test_a_stream_ends_soon_after_its_device_is_unpaired(

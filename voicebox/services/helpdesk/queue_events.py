@@ -12,7 +12,6 @@ beyond the gap are sent at once and remembered, so nothing is sent twice in one 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,7 +23,7 @@ from voicebox.clock import utcnow
 from voicebox.errors import Invalid
 from voicebox.extensions import db
 from voicebox.models import HelpEvent, HelpEventKind, HelpRequest
-from voicebox.services import policy, streams
+from voicebox.services import policy
 from voicebox.services.accounts.tokens import Principal, user_of
 from voicebox.services.work import end_read
 
@@ -57,9 +56,6 @@ class LiveEvent:
     request: dict
 
 
-Event = tuple[str, LiveEvent] | None
-
-
 class QueueReader:
     """One helper's stream of the queue: where it stands, and what is new since."""
 
@@ -77,7 +73,8 @@ class QueueReader:
             self.cursor = db.session.scalar(select(func.max(HelpEvent.id)))
         self.user_id = user_of(principal).id
         self.sent: set[int] = set()
-        # A gap is open: look again soon (streams.HURRIED_POLL_SECONDS), not at a wake-up.
+        # A gap is open: look again soon, not only at a wake-up (the stream's pace is the push
+        # server's).
         self.hurried = False
 
     def look(self) -> list[tuple[str, LiveEvent]]:
@@ -109,11 +106,6 @@ class QueueReader:
             if len(rows) < READ_BATCH:
                 return found
             end_read()
-
-
-def helper_stream(principal: Principal, last_event_id: str | None) -> Iterator[Event]:
-    """Queue events after ``last_event_id`` (or from now on), for approved helpers."""
-    return streams.follow(QueueReader(principal, last_event_id), principal.token_id)
 
 
 def _is_for(event: HelpEvent, user_id: str) -> bool:

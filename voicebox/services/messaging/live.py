@@ -1,22 +1,16 @@
 """The live inbox: deliveries pushed to a connected device as they land.
 
 The database says what is new (deliveries after the client's cursor); the event bus only says
-when to look. ``InboxReader`` is the stream's state and its look at the rows; the API's own
-stream (``inbox_stream``) waits between looks in a request thread, the push server
-(``voicebox.push``) in an event loop.
+when to look. ``InboxReader`` is the stream's state and its look at the rows; the push server
+(``voicebox.push``) waits between looks in its event loop.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-from voicebox.services import paging, streams
+from voicebox.services import paging
 from voicebox.services.accounts.tokens import Principal
 from voicebox.services.messaging import mailboxes
 from voicebox.services.messaging.message_views import Mailbox, MessageView
-
-# An event, or None for "nothing yet" (the edge sends a keep-alive so proxies keep the line).
-Event = tuple[str, MessageView] | None
 
 
 class InboxReader:
@@ -53,8 +47,3 @@ def look_many(readers: list[InboxReader]) -> list[list[tuple[str, MessageView]]]
         if events:
             reader.cursor = events[-1][0]
     return found
-
-
-def inbox_stream(principal: Principal, last_event_id: str | None) -> Iterator[Event]:
-    """Events after ``last_event_id`` (or from now on); the cursor is checked before streaming."""
-    return streams.follow(InboxReader(principal, last_event_id), principal.token_id)
