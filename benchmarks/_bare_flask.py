@@ -1,7 +1,8 @@
 """Baselines served by the same gunicorn settings as voicebox, on plain psycopg connections in
 autocommit (one round trip a query): a static JSON endpoint; the token lookup voicebox does,
-as one raw SQL query; and a device's inbox page, the same query on the same index as voicebox's,
-its rows turned into the API's JSON by hand."""
+as one raw SQL query; a device's inbox page, the same query on the same index as voicebox's,
+its rows turned into the API's JSON by hand; and a live stream held by a request thread for as
+long as it is open, as the API held them before the push server took them over."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import hashlib
 import json
 import os
 import threading
+import time
+from collections.abc import Iterator
 from datetime import datetime
 
 import psycopg
@@ -102,5 +105,15 @@ def create_app() -> Flask:
             "next_cursor": "next" if len(rows) > 20 else None,
         }
         return Response(json.dumps(page), mimetype="application/json")
+
+    @app.get("/inbox/events")
+    def held_stream() -> Response:
+        def keep_alives() -> Iterator[str]:
+            yield "retry: 3000\n\n"
+            while True:
+                time.sleep(1)
+                yield ": keep-alive\n\n"
+
+        return Response(keep_alives(), mimetype="text/event-stream")
 
     return app
