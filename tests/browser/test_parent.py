@@ -54,6 +54,13 @@ def test_a_second_guardian_joins_and_bedtimes_are_set(
     (schedule,) = api.get(f"/children/{child_id}/schedules").json["items"]
     assert schedule["time"] == "19:45" and schedule["paused"] is True
 
+    # Removed meanwhile from another phone: the page says the change failed, and lists what is
+    # true now.
+    assert api.delete(f"/schedules/{schedule['id']}").status_code == 204
+    bedtimes.get_by_role("button", name="Resume").click()
+    expect(grandma.get_by_role("alert").filter(has_text="Something went wrong")).to_be_visible()
+    expect(bedtimes.get_by_role("listitem")).to_have_text(["None yet."])
+
 
 def test_the_watchdogs_nudge_is_shown_with_its_prompt(
     app: Flask, app_url: str, phone: Callable[..., BrowserContext]
