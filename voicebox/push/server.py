@@ -99,12 +99,12 @@ def _look_many(asked: list[tuple[Kind, Reader, str]]) -> list[str | None]:
     token no longer holds (looked at before every look, so nothing reaches a revoked device).
     One query for all their tokens and, on PostgreSQL, one for all their inboxes."""
     holding = tokens.holding({token_id for _, _, token_id in asked})
-    inboxes = [
-        n
+    inboxes = {
+        n: reader
         for n, (_, reader, token_id) in enumerate(asked)
         if token_id in holding and isinstance(reader, InboxReader)
-    ]
-    found = dict(zip(inboxes, live.look_many([asked[n][1] for n in inboxes]), strict=True))  # type: ignore[misc]
+    }
+    found = dict(zip(inboxes, live.look_many(list(inboxes.values())), strict=True))
     written: list[str | None] = []
     for n, (kind, reader, token_id) in enumerate(asked):
         if token_id not in holding:

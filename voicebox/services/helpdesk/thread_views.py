@@ -166,9 +166,9 @@ def shown_child(
     display_name: str | None, birth_year: int | None, timezone: str | None
 ) -> dict[str, Any] | None:
     """The child as a helper sees them; None once erased (the request kept de-identified)."""
-    if display_name is None:
+    if display_name is None or birth_year is None or timezone is None:
         return None
-    return {"display_name": display_name, "age": age(birth_year, timezone), "timezone": timezone}  # type: ignore[arg-type]
+    return {"display_name": display_name, "age": age(birth_year, timezone), "timezone": timezone}
 
 
 # The columns of a request that ``thread_with`` reads.

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import Row, Select, null, or_, select, union_all
 
-from voicebox.errors import NotFound
+from voicebox.errors import Invalid, NotFound
 from voicebox.extensions import db
 from voicebox.models import (
     BoxAssignment,
@@ -51,8 +51,10 @@ def create_series(
     """A family's series (a guardian of ``child_id``) or an organisation's (its curator)."""
     if child_id is not None:
         policy.guarded_child(principal, child_id)
+    elif org_id is not None:
+        policy.curated_org(principal, org_id)
     else:
-        policy.curated_org(principal, org_id)  # type: ignore[arg-type]
+        raise Invalid("A series belongs to a child or to an organisation.")
     series = Series(title=title, child_id=child_id, org_id=org_id, created_by=user_of(principal).id)
     db.session.add(series)
     return series
