@@ -11,6 +11,7 @@ not its goals (its sizes are too small to mean anything): it exits 0 whatever it
 from __future__ import annotations
 
 import argparse
+import asyncio
 import dataclasses
 import http.client
 import logging
@@ -24,11 +25,13 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+import aiohttp
+import psutil
 import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -194,6 +197,36 @@ def gunicorn(app_spec: str, env: dict[str, str], workers: int = 2) -> Iterator[i
                     raise RuntimeError(f"gunicorn for {app_spec} did not start") from None
                 time.sleep(0.2)
         yield port
+
+
+@contextmanager
+def push_servers(env: dict[str, str], count: int) -> Iterator[tuple[list[int], list[psutil.Process]]]:
+    """``count`` push servers (``voicebox push``), the only ones that serve live streams; yield
+    their ports and processes once each answers."""
+    ports = [free_port() for _ in range(count)]
+    with ExitStack() as stack:
+        processes = [
+            stack.enter_context(
+                background([sys.executable, "-m", "voicebox", "push", "--port", str(port)], env)
+            )
+            for port in ports
+        ]
+        for port in ports:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    asyncio.run(_ping(f"http://127.0.0.1:{port}/push/health"))
+                    break
+                except (OSError, aiohttp.ClientError):
+                    if time.monotonic() > deadline:
+                        raise RuntimeError("the push server did not start") from None
+                    time.sleep(0.2)
+        yield ports, [psutil.Process(process.pid) for process in processes]
+
+
+async def _ping(url: str) -> None:
+    async with aiohttp.ClientSession() as session, session.get(url) as response:
+        response.raise_for_status()
 
 
 def worker_argv(concurrency: int = 1) -> list[str]:

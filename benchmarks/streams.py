@@ -27,9 +27,8 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -43,12 +42,12 @@ from benchmarks._harness import (
     ROOT,
     background,
     entry,
-    free_port,
     gunicorn,
     load,
     migrate,
     postgres_schema,
     production_env,
+    push_servers,
     report,
     seeds,
     worker_argv,
@@ -119,34 +118,6 @@ async def _todays_limit(base: str, most: int) -> int:
             for task in held:
                 task.cancel()
             await asyncio.gather(*held, return_exceptions=True)
-
-
-@contextmanager
-def push_servers(env: dict[str, str], count: int) -> Iterator[tuple[list[int], list[psutil.Process]]]:
-    ports = [free_port() for _ in range(count)]
-    with ExitStack() as stack:
-        processes = [
-            stack.enter_context(
-                background([sys.executable, "-m", "voicebox", "push", "--port", str(port)], env)
-            )
-            for port in ports
-        ]
-        for port in ports:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    asyncio.run(_ping(f"http://127.0.0.1:{port}/push/health"))
-                    break
-                except (OSError, aiohttp.ClientError):
-                    if time.monotonic() > deadline:
-                        raise RuntimeError("the push server did not start") from None
-                    time.sleep(0.2)
-        yield ports, [psutil.Process(process.pid) for process in processes]
-
-
-async def _ping(url: str) -> None:
-    async with aiohttp.ClientSession() as session, session.get(url) as response:
-        response.raise_for_status()
 
 
 def memory_mb(processes: list[psutil.Process]) -> float:
