@@ -266,12 +266,19 @@ def serving(app: Flask) -> Iterator[str]:
     """``app`` as ``voicebox up`` serves it, in this process: the push server in front (the
     live streams), every other request passed on to the API on a real HTTP server behind it;
     yields the front's base URL."""
+    with serving_api(app) as api_url, push_server(app, api_url) as url:
+        yield url
+
+
+@contextmanager
+def serving_api(app: Flask) -> Iterator[str]:
+    """The API alone on a real HTTP server in this process, as production's proxy reaches it
+    for everything but the streams; yields its base URL."""
     server = make_server("127.0.0.1", free_port(), app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        with push_server(app, f"http://127.0.0.1:{server.server_port}") as url:
-            yield url
+        yield f"http://127.0.0.1:{server.server_port}"
     finally:
         server.shutdown()
         thread.join(timeout=10)
@@ -308,6 +315,12 @@ def push_server(app: Flask, upstream: str | None = None) -> Iterator[str]:
 @pytest.fixture
 def live_server(app: Flask) -> Iterator[str]:
     with serving(app) as url:
+        yield url
+
+
+@pytest.fixture
+def api_server(app: Flask) -> Iterator[str]:
+    with serving_api(app) as url:
         yield url
 
 
@@ -494,10 +507,13 @@ class Receiver(BaseHTTPRequestHandler):
 
     statuses: list[int] = []
     received: list[tuple[bytes, str]] = []
+    # Each POST's Idempotency-Key, in the same order.
+    keys: list[str | None] = []
 
     def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
         body = self.rfile.read(int(self.headers["Content-Length"]))
         Receiver.received.append((body, self.headers["X-Voicebox-Signature"]))
+        Receiver.keys.append(self.headers["Idempotency-Key"])
         self.send_response(Receiver.statuses.pop(0) if Receiver.statuses else 200)
         self.end_headers()
 
@@ -508,7 +524,7 @@ class Receiver(BaseHTTPRequestHandler):
 @contextmanager
 def receiving() -> Iterator[str]:
     """A webhook receiver running in this process; yields its URL."""
-    Receiver.statuses, Receiver.received = [], []
+    Receiver.statuses, Receiver.received, Receiver.keys = [], [], []
     server = HTTPServer(("127.0.0.1", 0), Receiver)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -54,12 +54,14 @@ def offset_of(url: str, token: str) -> int:
 
 
 def test_an_upload_cut_off_half_way_resumes_and_becomes_a_message(
-    app: Flask, live_server: str, parent: Api, make_child, pair_device, worker: subprocess.Popen
+    app: Flask, api_server: str, parent: Api, make_child, pair_device, worker: subprocess.Popen
 ) -> None:
+    """The API itself, as production's proxy reaches it with uploads unbuffered (the push
+    server in front of ``voicebox up`` passes on whole chunks only)."""
     child = make_child()
     device = pair_device(child["id"])
     recording = audio.recording("m4a", seconds=6)
-    client = tus_client(live_server, parent)
+    client = tus_client(api_server, parent)
     uploader = client.uploader(
         file_stream=io.BytesIO(recording),
         chunk_size=CHUNK,
