@@ -12,7 +12,7 @@ import logging
 from abc import ABC, abstractmethod
 
 from config.settings import Settings
-from voicebox.notify import NotifyFailed, WebhookNotifier
+from voicebox.notify import NotifyFailed, WebhookNotifier, notification_id
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ class HttpSms(SmsSender):
 
     def send(self, phone: str, text: str) -> None:
         try:
-            self._gateway.notify({"to": phone, "text": text})
+            self._gateway.notify({"id": notification_id("sms", phone, text), "to": phone, "text": text})
         except NotifyFailed as exc:
             raise SmsFailed(str(exc)) from exc
 

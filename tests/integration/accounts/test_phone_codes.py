@@ -38,7 +38,7 @@ def texting(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
 @pytest.fixture
 def verifying(texting: Flask) -> Iterator[Api]:
     """A client of that app, with nothing texted yet and no rate limit used up."""
-    Receiver.statuses, Receiver.received = [], []
+    Receiver.statuses, Receiver.received, Receiver.keys = [], [], []
     limiter.init_app(texting)
     limiter.reset()
     yield Api(texting.test_client())
@@ -132,5 +132,8 @@ def test_a_gateway_that_fails_is_tried_again(verifying: Api) -> None:
     Receiver.statuses = [503, 500]
     asked = verifying.post("/auth/phone-codes", {"phone": PHONE, "purpose": "register"})
     assert asked.status_code == 202  # the caller never waits on the gateway
-    third = texts(3)[-1]
+    sent = texts(3)
+    first, third = sent[0], sent[2]
     assert third["to"] == PHONE and code_in(third["text"]) is not None
+    # The same text tried again: the same id, so a gateway that did send it drops the repeat.
+    assert first["id"] == third["id"] and Receiver.keys[:3] == [third["id"]] * 3

@@ -68,6 +68,8 @@ def test_a_child_never_written_to_goes_quiet_after_n_days(
     assert {event["type"] for event in told} == {"child.quiet"}
     assert told[0]["days_since_contact"] == days and told[0]["prompt"]["zh"] and told[0]["prompt"]["en"]
     assert all("child_id" not in event["recipient"] for event in told)  # never the child
+    # Each guardian's nudge has an id of its own, sent as the Idempotency-Key.
+    assert len({event["id"] for event in told}) == 2 and Receiver.keys[-2:] == [event["id"] for event in told]
     assert nudge(app, receiver) == []  # once per quiet spell...
     # ...which each guardian's app shows too, with the same prompt; the child's phone cannot ask.
     shown = grandma.get(f"/children/{child['id']}/nudge").json
@@ -77,6 +79,7 @@ def test_a_child_never_written_to_goes_quiet_after_n_days(
     clock(timedelta(days=days))
     again = nudge(app, receiver)
     assert len(again) == 2 and again[0]["prompt"] != told[0]["prompt"]  # ...then again, with another prompt
+    assert {event["id"] for event in again}.isdisjoint(event["id"] for event in told)  # a nudge of its own
 
     # Who may see the list: supervisors and admins, never a parent or a child.
     assert staff("admin").get("/admin/quiet-children").status_code == 200

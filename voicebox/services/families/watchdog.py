@@ -24,7 +24,7 @@ from voicebox.clock import age, utcnow
 from voicebox.errors import Forbidden
 from voicebox.extensions import current_settings, db
 from voicebox.models import Child, ChildGroup, Curatorship, GroupMember, Guardianship, Role
-from voicebox.notify import Notifier, NotifyFailed
+from voicebox.notify import Notifier, NotifyFailed, notification_id
 from voicebox.services import paging, policy
 from voicebox.services.accounts.tokens import Principal, user_of
 from voicebox.services.work import unit
@@ -182,6 +182,14 @@ def _nudge_batch(notifier: Notifier) -> tuple[int, NotifyFailed | None]:
             for user_id in guardians:
                 notifier.notify(
                     {
+                        # One nudge of one silence, however often its run is tried again.
+                        "id": notification_id(
+                            "child.quiet",
+                            child.id,
+                            child.quiet_since.isoformat(),
+                            str(quiet_days // days),
+                            user_id,
+                        ),
                         "type": "child.quiet",
                         "child_id": child.id,
                         "child_name": child.display_name,

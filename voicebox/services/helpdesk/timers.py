@@ -27,7 +27,7 @@ from voicebox.models import (
     User,
     Volunteer,
 )
-from voicebox.notify import Notifier
+from voicebox.notify import Notifier, notification_id
 from voicebox.services.helpdesk import claims, queue_events, triage
 from voicebox.services.recordings import recordings
 from voicebox.services.work import changed, unit, use_case
@@ -156,6 +156,7 @@ def push(event_id: int, notifier: Notifier) -> bool:
         # What happened and how urgent, never what the child said: that stays in the thread.
         notifier.notify(
             {
+                "id": notification_id(f"help.{event.kind}", str(event.id), *recipient.values()),
                 "type": f"help.{event.kind}",
                 "request_id": request.id,
                 "priority": request.priority,

@@ -18,7 +18,7 @@ from voicebox import jobs
 from voicebox.clock import utcnow
 from voicebox.extensions import db
 from voicebox.models import Child, Delivery, Direction, Guardianship, Message, MessageStatus, RecordingStatus
-from voicebox.notify import Notifier, NotifyFailed
+from voicebox.notify import Notifier, NotifyFailed, notification_id
 from voicebox.services.local_times import after_quiet_hours
 from voicebox.services.messaging.message_views import Mailbox
 from voicebox.services.work import unit, use_case
@@ -238,6 +238,7 @@ def _tell(delivery_ids: Collection[str], notifier: Notifier) -> tuple[int, Notif
         try:
             notifier.notify(
                 {
+                    "id": notification_id("message.delivered", row.id),
                     "type": "message.delivered",
                     "message_id": row.message_id,
                     "kind": row.kind,
