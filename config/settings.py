@@ -92,6 +92,9 @@ class Settings:
     broker_url: str | None = _setting()
     # Connections each process keeps open to PostgreSQL (and up to 10 more under load).
     database_pool_size: int = _setting(5, _positive_int)
+    # The longest one statement may run (PostgreSQL): a database that stops answering fails a
+    # request or a task in seconds rather than holding it. Migrations have none.
+    database_statement_timeout_seconds: int = _setting(5, _positive_int)
     redis_url: str | None = _setting()
     ratelimit_storage_url: str | None = _setting()
     storage_backend: str | None = _setting(None, _choice(STORAGE_BACKENDS))

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, Request, Response, g, request
 from flask.sessions import SecureCookieSessionInterface
@@ -60,6 +62,11 @@ def create_app(settings: Settings | None = None) -> Flask:
         RATELIMIT_ENABLED=settings.ratelimit_enabled,
         RATELIMIT_HEADERS_ENABLED=True,
         RATELIMIT_STRATEGY="moving-window",
+        # Redis away: the same limits, counted in this process, rather than a 500 on every
+        # limited route (the limiter logs "falling back to in-memory storage", and goes back
+        # to Redis once it answers).
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+        RATELIMIT_STORAGE_OPTIONS=_ratelimit_storage_options(settings),
     )
     if settings.proxy_hops:
         # Behind load balancers the client's address is in X-Forwarded-For; rate limits need it.
@@ -77,18 +84,44 @@ def create_app(settings: Settings | None = None) -> Flask:
     return app
 
 
+def _ratelimit_storage_options(settings: Settings) -> dict:
+    if (settings.ratelimit_storage_url or "").startswith("redis"):
+        # A Redis that stops answering must not hold a request either.
+        return {"socket_connect_timeout": 1, "socket_timeout": 1}
+    return {}
+
+
 def _engine_options(settings: Settings) -> dict:
     if (settings.database_url or "").startswith("sqlite"):
         # Worker, beat and API share the file: wait for a lock rather than fail at once.
         return {"connect_args": {"timeout": 30}}
-    # A database that stops answering must fail a request (and the health check) in seconds.
-    # No ping before each use (a round trip on every request): a connection the database
-    # dropped fails its first statement, the token lookup retries it, and any other request
-    # gets a 503 to retry (errors.py).
+    # A database that stops answering must fail a request (and the health check) in seconds:
+    # libpq gives up on a connect after 5 s, on data the server does not acknowledge after 5 s
+    # (TCP_USER_TIMEOUT), and on a silent connection after about 9 s of unanswered keepalives;
+    # each statement is cut at VOICEBOX_DATABASE_STATEMENT_TIMEOUT_SECONDS (set on connect, so
+    # options in the URL stay the operator's). No ping before each use (a round trip on every
+    # request): a connection the database dropped fails its first statement, the token lookup
+    # retries it, and any other request gets a 503 to retry (errors.py).
     return {
         "pool_size": settings.database_pool_size,
-        "connect_args": {"connect_timeout": 5},
+        "connect_args": {
+            "connect_timeout": 5,
+            "tcp_user_timeout": 5000,
+            "keepalives": 1,
+            "keepalives_idle": 5,
+            "keepalives_interval": 2,
+            "keepalives_count": 2,
+        },
     }
+
+
+def _statement_timeout(milliseconds: int) -> Callable[..., None]:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute(f"SET statement_timeout = {int(milliseconds)}")
+        dbapi_connection.commit()
+
+    return on_connect
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -103,6 +136,10 @@ def register_extensions(app: Flask, settings: Settings) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite" and not event.contains(db.engine, "connect", _sqlite_pragmas):
             event.listen(db.engine, "connect", _sqlite_pragmas)
+        if db.engine.dialect.name == "postgresql":
+            event.listen(
+                db.engine, "connect", _statement_timeout(settings.database_statement_timeout_seconds * 1000)
+            )
     migrate.init_app(app, db, directory=str(MIGRATIONS), render_as_batch=True, compare_type=True)
     limiter.init_app(app)
     attach(

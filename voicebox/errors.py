@@ -11,7 +11,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, g, json
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -155,13 +155,20 @@ def _render_http_exception(error: HTTPException) -> Response:
 
 
 def _render_database_error(error: DBAPIError) -> Response:
-    if not error.connection_invalidated:
+    if error.connection_invalidated:
+        # The database dropped the connection (a restart, a failover): the pool has already let
+        # go of every connection made before, so the same request will work once it is back.
+        log.warning("database connection lost", extra={"request_id": g.get("request_id")})
+        detail, retry_after = "The database connection was lost; try again shortly.", "1"
+    elif isinstance(error, OperationalError):
+        # It refused the connection, did not answer in time, or cut the statement at the
+        # timeout: nothing the request did wrong, and it may work in a moment.
+        log.warning("database unavailable: %s", error.orig, extra={"request_id": g.get("request_id")})
+        detail, retry_after = "The database cannot be reached just now; try again shortly.", "5"
+    else:
         return _render_unexpected(error)
-    # The database dropped the connection (a restart, a failover): the pool has already let go
-    # of every connection made before, so the same request will work once it is back.
-    log.warning("database connection lost", extra={"request_id": g.get("request_id")})
-    response = problem(503, "Service Unavailable", "The database connection was lost; try again shortly.")
-    response.headers["Retry-After"] = "1"
+    response = problem(503, "Service Unavailable", detail)
+    response.headers["Retry-After"] = retry_after
     return response
 
 

@@ -35,6 +35,10 @@ def run_migrations_online() -> None:
                 **current_app.extensions["migrate"].configure_args,
             )
             with context.begin_transaction():
+                if connection.dialect.name == "postgresql":
+                    # A migration may rewrite a large table: the app's statement timeout is not
+                    # for it (LOCAL: for this transaction alone).
+                    connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
                 context.run_migrations()
                 if sqlite and connection.exec_driver_sql("PRAGMA foreign_key_check").first():
                     raise RuntimeError("the migration left rows that refer to nothing")
