@@ -1,21 +1,26 @@
-"""Logging: one line per record, each carrying the request id of the request it belongs to."""
+"""Logging: one line per record, each carrying the request id of the request it belongs to (in
+a worker, the request that sent the task)."""
 
 from __future__ import annotations
 
 import json
 import logging
 import logging.config
+from contextvars import ContextVar
 from typing import Any
 
 from flask import g, has_request_context
 
+# While a task runs: the id of the request that sent it ("-" for one beat sent).
+TASK_REQUEST_ID: ContextVar[str] = ContextVar("task_request_id", default="-")
+
 
 class RequestIdFilter(logging.Filter):
-    """Fill ``request_id`` from the Flask request context, or "-" outside a request."""
+    """Fill ``request_id`` from the Flask request context, or the running task's, or "-"."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not hasattr(record, "request_id"):
-            record.request_id = g.get("request_id", "-") if has_request_context() else "-"
+            record.request_id = g.get("request_id", "-") if has_request_context() else TASK_REQUEST_ID.get()
         return True
 
 

@@ -13,7 +13,9 @@ from celery import Celery, Task
 from flask import Flask
 from kombu import Queue
 
+from config.logging import TASK_REQUEST_ID
 from config.settings import Settings
+from voicebox.jobs import REQUEST_ID_HEADER
 
 # Notifications have their own queue, so the delivery tick never waits behind a spike's
 # thousands of them.
@@ -55,8 +57,12 @@ def _broker_options(broker_url: str) -> dict[str, Any]:
 def celery_init_app(app: Flask, settings: Settings) -> Celery:
     class FlaskTask(Task):
         def __call__(self, *args: object, **kwargs: object) -> object:
-            with app.app_context():
-                return self.run(*args, **kwargs)
+            sent_by = TASK_REQUEST_ID.set(self.request.get(REQUEST_ID_HEADER) or "-")
+            try:
+                with app.app_context():
+                    return self.run(*args, **kwargs)
+            finally:
+                TASK_REQUEST_ID.reset(sent_by)
 
     celery_app = Celery(app.name, task_cls=FlaskTask)
     celery_app.config_from_object(

@@ -19,6 +19,7 @@ import logging
 from collections.abc import Iterable
 from datetime import timedelta
 
+from flask import g, has_request_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -69,6 +70,8 @@ TASK_NAMES = frozenset(
         SWEEP_BLOBS,
     }
 )
+# A task's message header: the id of the request that sent it (the worker logs with it).
+REQUEST_ID_HEADER = "voicebox_request_id"
 _PENDING = "voicebox.jobs"
 # How many jobs were pending when each open savepoint began.
 _SAVEPOINTS = "voicebox.jobs.savepoints"
@@ -127,6 +130,8 @@ def _send_pending(session: Session) -> None:
             current_event_bus().publish_many(topics)
         except Exception:  # noqa: BLE001 - streams poll
             log.warning("could not wake %d streams after commit", len(topics), exc_info=True)
+    # The task's log lines carry the id of the request that sent it.
+    headers = {REQUEST_ID_HEADER: g.request_id} if has_request_context() and "request_id" in g else None
     for name, args in pending:
         if name is None or name == _STORED:
             continue
@@ -134,7 +139,7 @@ def _send_pending(session: Session) -> None:
             _delete(args)
             continue
         try:
-            celery_app.send_task(name, args=list(args))
+            celery_app.send_task(name, args=list(args), headers=headers)
         except Exception:  # noqa: BLE001 - the sweepers re-enqueue from the rows
             log.warning("could not send %s%s after commit; it will be retried", name, args, exc_info=True)
 
