@@ -206,6 +206,30 @@ def test_boxes_reach_children_through_their_groups_and_the_library_filters(
     assert {s["title"] for s in device.get("/library").json["items"]} == {"From Mama", "The Cat"}
 
 
+def test_an_organisations_series_lists_its_ready_episodes_in_order(
+    app: Flask, staff, register, parent: Api
+) -> None:
+    org, curator = organisation(staff, register)
+    series = curator.post(f"/organisations/{org['id']}/series", {"title": "Rivers"})
+    assert series.status_code == 201, series.json
+    second = library_story(app, curator, org["id"], "Two", series_id=series.json["id"], episode=2)
+    first = library_story(app, curator, org["id"], "One", series_id=series.json["id"], episode=1)
+    waiting = post_form(
+        curator, f"/organisations/{org['id']}/stories", audio.recording("m4a", seconds=1), title="Three",
+        series_id=series.json["id"], episode=3,
+    )  # fmt: skip
+    assert waiting.status_code == 202, waiting.json
+    shown = curator.get(f"/series/{series.json['id']}").json
+    assert [e["id"] for e in shown["episodes"]] == [first, second]  # the third is still processing
+    assert [
+        (e["story"]["episode"], e["status"], e["recipient"]["display_name"]) for e in shown["episodes"]
+    ] == [
+        (1, "ready", org["name"]),
+        (2, "ready", org["name"]),
+    ]
+    assert parent.get(f"/series/{series.json['id']}").status_code == 404  # no box of it reached them
+
+
 def test_curators_see_the_quiet_children_of_their_groups_only(
     app: Flask, make_child, parent: Api, register, staff, clock
 ) -> None:

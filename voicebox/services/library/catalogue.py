@@ -15,13 +15,13 @@ from sqlalchemy import Select, select
 
 from voicebox.errors import NotFound
 from voicebox.extensions import current_settings, db
-from voicebox.models import Kind, LibraryStory, Organisation, Recording, Story, User
+from voicebox.models import Kind, LibraryStory, Organisation, Recording, RecordingStatus, Story, User
 from voicebox.services import paging, policy
 from voicebox.services.accounts.tokens import Principal, user_of
 from voicebox.services.blobs import BlobStream
 from voicebox.services.messaging import story_details
 from voicebox.services.messaging.message_views import MessageView, Party
-from voicebox.services.messaging.story_details import NO_DETAILS, STORY_FIELDS, StoryDetails
+from voicebox.services.messaging.story_details import NO_DETAILS, StoryDetails
 from voicebox.services.recordings import recordings
 from voicebox.services.work import use_case
 
@@ -116,7 +116,7 @@ def _view(row: Any) -> MessageView:
         id=story.id,
         kind=Kind.STORY,
         title=story.title,
-        story={name: getattr(row.Story, name) for name in STORY_FIELDS},
+        story=story_details.described(row.Story),
         urgent=False,
         queued=False,
         sender=Party(row.curator_id, row.display_name) if row.curator_id else Party("", ""),
@@ -137,3 +137,9 @@ def _view(row: Any) -> MessageView:
 def view_of(story: LibraryStory) -> MessageView:
     """The story as its curators, and the children given it, see it."""
     return _view(db.session.execute(_READ.where(LibraryStory.id == story.id)).one())
+
+
+def ready_episodes(series_id: str) -> list[MessageView]:
+    """An organisation's series, its episodes ready to hear in order, read in one statement."""
+    query = _READ.where(Story.series_id == series_id, Recording.status == RecordingStatus.READY)
+    return [_view(row) for row in db.session.execute(query.order_by(Story.episode))]

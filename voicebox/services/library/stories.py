@@ -36,9 +36,9 @@ from voicebox.models import (
 from voicebox.services import paging, policy
 from voicebox.services.accounts.tokens import Principal, user_of
 from voicebox.services.library import catalogue
-from voicebox.services.messaging import message_views
+from voicebox.services.messaging import message_views, story_details
 from voicebox.services.messaging.message_views import MessageView
-from voicebox.services.messaging.story_details import STORY_FIELDS, StoryDetails
+from voicebox.services.messaging.story_details import StoryDetails
 from voicebox.services.work import use_case
 
 HEARD = (MessageStatus.DELIVERED, MessageStatus.PLAYED)
@@ -115,14 +115,7 @@ def episodes(principal: Principal, series: Series) -> list[MessageView]:
     """The series' stories in episode order, as the caller sees them: an organisation's once
     ready to hear; a family's once transcoded, and for the child's device once it reached them."""
     if series.org_id is not None:
-        told = db.session.scalars(
-            select(LibraryStory)
-            .join(Story, Story.id == LibraryStory.story_id)
-            .join(Recording, Recording.id == LibraryStory.recording_id)
-            .where(Story.series_id == series.id, Recording.status == RecordingStatus.READY)
-            .order_by(Story.episode)
-        )
-        return [catalogue.view_of(story) for story in told]
+        return catalogue.ready_episodes(series.id)
     query = (
         select(Message)
         .join(Story, Story.id == Message.story_id)
@@ -258,7 +251,7 @@ def _items(child: Child | None, rows: Sequence[Row]) -> list[LibraryItem]:
             played = copy is not None and copy.played_at is not None
         items.append(
             LibraryItem(
-                **{name: getattr(row.Story, name) for name in STORY_FIELDS},
+                **story_details.described(row.Story),
                 id=row.id,
                 title=row.title,
                 source="library" if organisation is not None else "family",

@@ -27,6 +27,7 @@ from voicebox.models import (
 from voicebox.services import policy
 from voicebox.services.accounts.tokens import Principal, user_of
 from voicebox.services.blobs import BlobStream
+from voicebox.services.messaging import story_details
 from voicebox.services.messaging.story_details import STORY_FIELDS
 from voicebox.services.recordings import recordings
 
@@ -134,7 +135,7 @@ def message_view(
         id=message.id,
         kind=message.kind,
         title=message.title,
-        story={name: getattr(message, name) for name in STORY_FIELDS} if message.kind == Kind.STORY else None,
+        story=story_details.described(message) if message.kind == Kind.STORY else None,
         urgent=message.urgent,
         queued=message.queued,
         sender=sender,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from typing import Any
 
 from sqlalchemy import delete, select
 
@@ -32,6 +33,11 @@ class StoryDetails:
 # The columns of a Story, named as the fields above.
 STORY_FIELDS = tuple(field.name for field in fields(StoryDetails))
 NO_DETAILS = StoryDetails()
+
+
+def described(source: Any) -> dict[str, Any]:
+    """What ``source`` (a Story, or a row with its columns) says of a story, field by field."""
+    return {name: getattr(source, name) for name in STORY_FIELDS}
 
 
 def new_story(details: StoryDetails) -> Story:
