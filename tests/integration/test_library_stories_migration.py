@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask_migrate import downgrade, upgrade
 
-from tests.integration.migrating import rows, tables
+from tests.integration.migrating import filled_at, rows, tables
 from voicebox.extensions import db
 
 BEFORE, AFTER = "0010", "0011"
@@ -79,11 +79,7 @@ ROWS: list[tuple[str, dict[str, Any]]] = [
 
 def test_library_messages_become_library_stories_and_come_back(blank_app: Flask) -> None:
     with blank_app.app_context():
-        downgrade(revision=BEFORE)
-        old = tables()
-        with db.engine.begin() as connection:
-            for name, values in ROWS:
-                connection.execute(old[name].insert(), values)
+        filled_at(BEFORE, ROWS)
 
         upgrade(revision=AFTER)
         library = rows("library_stories", "org_id", "title", "recording_id", "story_id", "created_by")

@@ -9,8 +9,7 @@ from typing import Any
 from flask import Flask
 from flask_migrate import downgrade, upgrade
 
-from tests.integration.migrating import rows, tables
-from voicebox.extensions import db
+from tests.integration.migrating import filled_at, rows, tables
 
 BEFORE, AFTER = "0005", "0006"
 AT = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -135,11 +134,7 @@ ROWS = {
 
 def test_recordings_and_stories_move_out_of_messages_and_back(blank_app: Flask) -> None:
     with blank_app.app_context():
-        downgrade(revision=BEFORE)
-        old = tables()
-        with db.engine.begin() as connection:
-            for name, values in ROWS.items():
-                connection.execute(old[name].insert(), values)
+        filled_at(BEFORE, ROWS.items())
 
         upgrade(revision=AFTER)
         recordings = rows("recordings", "status", "max_seconds", "original_key", "attempts", "failure_reason")

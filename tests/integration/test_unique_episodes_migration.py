@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask_migrate import downgrade, upgrade
 
-from tests.integration.migrating import rows, tables
+from tests.integration.migrating import filled_at, rows, tables
 from voicebox.extensions import db
 
 BEFORE, AFTER = "0009", "0010"
@@ -74,11 +74,7 @@ ROWS: list[tuple[str, dict[str, Any]]] = [
 
 def test_duplicate_episodes_are_renumbered_to_the_end_and_then_refused(blank_app: Flask) -> None:
     with blank_app.app_context():
-        downgrade(revision=BEFORE)
-        old = tables()
-        with db.engine.begin() as connection:
-            for name, values in ROWS:
-                connection.execute(old[name].insert(), values)
+        filled_at(BEFORE, ROWS)
 
         upgrade(revision=AFTER)
         # The first sent keeps its number; the others follow the series' highest, in the order
