@@ -179,6 +179,14 @@ class Settings:
 
         The real environment wins over the file, so an operator can always override it.
         """
+        return cls.read_env(environ, env_file).resolved()
+
+    @classmethod
+    def read_env(
+        cls, environ: Mapping[str, str] | None = None, env_file: str | os.PathLike[str] | None = ".env"
+    ) -> Settings:
+        """The settings as given, before the profile's defaults fill them: nothing is checked
+        and nothing is made in the data folder (a restore needs it empty)."""
         merged: dict[str, str] = {}
         if env_file is not None and Path(env_file).is_file():
             merged.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
@@ -196,7 +204,7 @@ class Settings:
         unknown = sorted(k for k in merged if k.startswith(PREFIX) and k not in known)
         if unknown:
             raise SettingsError(f"unknown setting(s): {', '.join(unknown)}")
-        return cls(**values).resolved()
+        return cls(**values)
 
     @classmethod
     def variable_names(cls) -> frozenset[str]:

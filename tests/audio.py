@@ -103,3 +103,11 @@ def damaged() -> dict[str, bytes]:
 def unsupported() -> bytes:
     """AC-3 in MP4: a real codec, but not one phones record voice messages in."""
     return encode(speech(2.0), Format("ac3", "mp4", "ac3", 48_000, 96_000))
+
+
+def heard(data: bytes) -> tuple[str, float]:
+    """What a player makes of ``data``: its codec and how many seconds it plays."""
+    with av.open(io.BytesIO(data)) as container:
+        stream = container.streams.audio[0]
+        samples = sum(frame.samples for frame in container.decode(stream))
+        return stream.codec_context.name, samples / stream.codec_context.sample_rate

@@ -24,7 +24,7 @@ from voicebox.celery_app import celery_init_app
 from voicebox.cli import register_commands
 from voicebox.errors import register_error_handlers
 from voicebox.events import build_event_bus
-from voicebox.extensions import attach, db, limiter, migrate
+from voicebox.extensions import MIGRATIONS, attach, db, limiter, migrate
 from voicebox.notify import build_notifier
 from voicebox.pages import register_pages
 from voicebox.services.families import watchdog
@@ -34,7 +34,6 @@ from voicebox.services.recordings import processing
 from voicebox.sms import build_sms_sender
 from voicebox.storage import build_store
 
-MIGRATIONS = Path(__file__).parent / "migrations"
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 

@@ -10,12 +10,16 @@ import time
 from pathlib import Path
 
 import click
+import flask_migrate
 from flask import Flask, current_app
-from flask.cli import with_appcontext
+from flask.cli import ScriptInfo, with_appcontext
 
+from config.settings import Settings
 from voicebox.celery_app import QUEUES
 from voicebox.errors import DomainError
+from voicebox.extensions import current_settings
 from voicebox.models import Role
+from voicebox.services import backups, blob_inventory
 from voicebox.services.accounts import users
 
 STOP_GRACE_SECONDS = 10
@@ -161,8 +165,42 @@ def push(host: str, port: int, upstream: str | None) -> None:
     web.run_app(app, host=host, port=port, print=None, access_log=None, shutdown_timeout=5)
 
 
+@click.command("backup")
+@click.argument("archive", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@with_appcontext
+def backup(archive: Path) -> None:
+    """Write a backup of the running embedded service to ARCHIVE (a new file, mode 0600)."""
+    try:
+        manifest = backups.take(current_settings(), archive)
+    except backups.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"backed up revision {manifest.revision} and {manifest.blobs} blobs to {archive}")
+
+
+@click.command("restore")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_obj
+def restore(info: ScriptInfo, archive: Path) -> None:
+    """Restore ARCHIVE into the empty data folder, upgrade its schema, and name the blobs its
+    rows need that it lacks."""
+    try:
+        # Read, not resolved: resolving the embedded profile makes a secret key in the folder.
+        manifest = backups.unpack(archive, Settings.read_env())
+    except backups.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    with info.load_app().app_context():
+        flask_migrate.upgrade()
+        missing = blob_inventory.missing()
+    click.echo(f"restored the backup taken at {manifest.taken_at} (revision {manifest.revision}, upgraded)")
+    if missing:
+        click.echo(f"{len(missing)} blob(s) the rows name are not in the archive:", err=True)
+        for key in missing:
+            click.echo(f"  {key}", err=True)
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(create_supervisor)
     app.cli.add_command(up)
     app.cli.add_command(push)
+    app.cli.add_command(backup)

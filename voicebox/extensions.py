@@ -4,6 +4,7 @@ for what the app was built with."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from flask import Flask, current_app, request
@@ -52,6 +53,8 @@ if TYPE_CHECKING:
 else:
     Model = db.Model
 migrate = Migrate()
+# Alembic's scripts, applied by ``voicebox db upgrade`` and by a restore.
+MIGRATIONS = Path(__file__).parent / "migrations"
 # Its storage comes from the settings: Redis in production, rate_limits' SQLite file embedded.
 limiter = Limiter(key_func=get_remote_address)
 View = TypeVar("View", bound=Callable[..., Any])

@@ -13,7 +13,7 @@ from tests.conftest import Api, app_env, build_app, dispose, free_port
 from voicebox.clock import utcnow
 from voicebox.extensions import current_blob_store, db
 from voicebox.models import Direction, Message, MessageStatus, Recording, RecordingStatus
-from voicebox.services import blob_sweep
+from voicebox.services import blob_inventory, blob_sweep
 from voicebox.services.families import erasure
 
 
@@ -46,7 +46,7 @@ def recorded(app: Flask, child_id: str, sender_id: str) -> str:
 def stored(app: Flask) -> set[str]:
     with app.app_context():
         store = current_blob_store()
-        return {listed.key for folder in blob_sweep.FOLDERS for listed in store.listing(folder)}
+        return {listed.key for folder in blob_inventory.FOLDERS for listed in store.listing(folder)}
 
 
 def refusing_store(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, str]:

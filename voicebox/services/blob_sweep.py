@@ -11,14 +11,11 @@ before the rows that name it commit (a transcode's renditions, an upload's chunk
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from datetime import datetime, timedelta
-
-from sqlalchemy import select
 
 from voicebox.clock import utcnow
 from voicebox.extensions import current_blob_store, db
-from voicebox.models import Export, Recording, Upload, UploadChunk
+from voicebox.services import blob_inventory
 from voicebox.storage.base import BlobStore
 
 log = logging.getLogger(__name__)
@@ -26,8 +23,6 @@ log = logging.getLogger(__name__)
 # Longer than any transaction or transcode that writes a blob before its row commits.
 GRACE = timedelta(hours=6)
 BATCH = 500
-# The folders voicebox writes to; a recording migrated from a message keeps its ``messages/`` key.
-FOLDERS = ("recordings/", "messages/", "uploads/", "exports/")
 
 
 def sweep(now: datetime | None = None) -> int:
@@ -35,7 +30,7 @@ def sweep(now: datetime | None = None) -> int:
     cutoff = (now or utcnow()) - GRACE
     store = current_blob_store()
     removed = 0
-    for folder in FOLDERS:
+    for folder in blob_inventory.FOLDERS:
         batch: list[str] = []
         for listed in store.listing(folder):
             if listed.modified_at < cutoff:
@@ -48,28 +43,9 @@ def sweep(now: datetime | None = None) -> int:
 
 
 def _remove_unnamed(store: BlobStore, keys: list[str]) -> int:
-    orphans = set(keys) - _named(keys)
+    orphans = set(keys) - blob_inventory.named(keys)
     db.session.remove()  # no transaction held while the store is called
     for key in sorted(orphans):
         store.delete(key)
         log.warning("deleted blob %s: no row names it", key)
     return len(orphans)
-
-
-def _named(keys: Iterable[str]) -> set[str]:
-    """Those of ``keys`` that a row names: a recording's audio, an upload's chunk or file, an
-    export's zip."""
-    keys = list(keys)
-    if not keys:
-        return set()
-    # A recording's blobs live in a folder named after it: read only those recordings.
-    owners = {key.split("/")[1] for key in keys if key.startswith(("recordings/", "messages/"))}
-    named = {
-        key
-        for recording in db.session.scalars(select(Recording).where(Recording.id.in_(owners)))
-        for key in recording.blob_keys
-    }
-    named.update(db.session.scalars(select(UploadChunk.key).where(UploadChunk.key.in_(keys))))
-    named.update(db.session.scalars(select(Upload.blob_key).where(Upload.blob_key.in_(keys))))
-    named.update(db.session.scalars(select(Export.blob_key).where(Export.blob_key.in_(keys))))
-    return named & set(keys)
