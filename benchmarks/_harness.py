@@ -127,6 +127,7 @@ def production_env(database_url: str, data_dir: Path) -> dict[str, str]:
     return {
         **clean,
         "VOICEBOX_PROFILE": "production",
+        **{f"VOICEBOX_METRICS_{name}_PORT": "0" for name in ("API", "PUSH", "WORKER", "BEAT")},
         "VOICEBOX_SECRET_KEY": secrets.token_urlsafe(48),
         "VOICEBOX_DATA_DIR": str(data_dir),
         "VOICEBOX_DATABASE_URL": database_url,

@@ -145,6 +145,13 @@ class Settings:
     push_stream_seconds: int = _setting(900, _positive_int)
     push_poll_seconds: int = _setting(60, _positive_int)
     push_token_sweep_seconds: int = _setting(4, _positive_int)
+    # Each process serves /metrics on a listener of its own, never on the API's port; 0 turns one
+    # off. Bound to 127.0.0.1 unless told otherwise: the scraper runs beside it.
+    metrics_host: str = _setting("127.0.0.1")
+    metrics_api_port: int = _setting(9200, _non_negative_int)
+    metrics_push_port: int = _setting(9201, _non_negative_int)
+    metrics_worker_port: int = _setting(9202, _non_negative_int)
+    metrics_beat_port: int = _setting(9203, _non_negative_int)
     help_lease_seconds: int = _setting(600, _positive_int)
     help_reply_lease_seconds: int = _setting(1800, _positive_int)
     help_urgent_alert_seconds: int = _setting(120, _positive_int)

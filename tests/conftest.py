@@ -212,10 +212,14 @@ def app(request: pytest.FixtureRequest) -> Iterator[Flask]:
     wipe(app)
 
 
+# Tests run many services side by side: none listens for metrics unless its test says so.
+NO_METRICS = {f"VOICEBOX_METRICS_{name}_PORT": "0" for name in ("API", "PUSH", "WORKER", "BEAT")}
+
+
 def process_env(env: dict) -> dict:
     """The machine's environment with the profile's settings and no stray VOICEBOX_* variable."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("VOICEBOX_")}
-    return {**clean, **env}
+    return {**clean, **NO_METRICS, **env}
 
 
 def app_env(request: pytest.FixtureRequest) -> dict:

@@ -14,6 +14,7 @@ import flask_migrate
 from flask import Flask, current_app
 from flask.cli import ScriptInfo, with_appcontext
 
+from config import metrics
 from config.settings import Settings
 from voicebox.celery_app import QUEUES
 from voicebox.errors import DomainError
@@ -107,11 +108,13 @@ def up(host: str, port: int) -> None:
         "worker": worker_command(settings.worker_concurrency, settings.log_level),
         "beat": beat_command(settings.log_level),
     }
-    behind_push = {**os.environ, "VOICEBOX_PROXY_HOPS": str(settings.proxy_hops + 1)}
-    processes = {
-        name: subprocess.Popen(argv, env=behind_push if name == "api" else None)
-        for name, argv in commands.items()
+    # The API's and the worker's processes count in a folder each (wiped as each starts).
+    counted = {
+        name: {**os.environ, metrics.MULTIPROCESS_DIR: str(Path(settings.data_dir) / "metrics" / name)}
+        for name in ("api", "worker")
     }
+    counted["api"]["VOICEBOX_PROXY_HOPS"] = str(settings.proxy_hops + 1)
+    processes = {name: subprocess.Popen(argv, env=counted.get(name)) for name, argv in commands.items()}
     click.echo(f"voicebox is up on http://{host}:{port}/api/v1/health (Ctrl-C stops it)")
     stopping = False
 
@@ -159,6 +162,8 @@ def push(host: str, port: int, upstream: str | None) -> None:
     limit = server.raise_open_file_limit()
     settings = current_app.config["VOICEBOX_SETTINGS"]
     app = server.create_push_app(current_app._get_current_object(), upstream)  # type: ignore[attr-defined]
+    server.count_streams(app)
+    metrics.serve("push", settings.metrics_host, settings.metrics_push_port)
     click.echo(
         f"push server on http://{host}:{port}: up to {settings.push_max_streams} streams, {limit} open files"
     )

@@ -8,10 +8,14 @@ from celery.signals import worker_process_init
 
 from voicebox import create_app
 from voicebox.extensions import db
-from workers import tasks  # noqa: F401 - registers the tasks
+from workers import (
+    metrics,
+    tasks,  # noqa: F401 - registers the tasks
+)
 
 flask_app = create_app()
 celery = flask_app.extensions["celery"]
+metrics.init(flask_app)
 
 
 @worker_process_init.connect

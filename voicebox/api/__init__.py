@@ -18,6 +18,7 @@ from voicebox.api import (
     health,
     help_requests,
     inbox,
+    instrumentation,
     library,
     me,
     messages,
@@ -95,6 +96,7 @@ def register_api(app: Flask) -> Api:
             "security": [{"bearerAuth": []}],
         },
     )
+    instrumentation.init_app(app)
     app.after_request(_untyped_without_body)
     api = VoiceboxApi(app)
     api.register_converter(IdConverter, lambda _: {"type": "string", "pattern": f"^{IdConverter.regex}$"})

@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 from flask import Flask
 from marshmallow import Schema
+from prometheus_client import Gauge
 
 from config.settings import Settings
 from voicebox.api.help_schemas import LiveEventSchema
@@ -264,6 +265,14 @@ async def _watch_tokens(app: web.Application) -> None:
             log.exception("could not look at the streams' tokens; trying again")
             continue
         hub.end_tokens(held_now - holding)
+
+
+def count_streams(app: web.Application) -> None:
+    """This process's streams, read by its metrics listener when scraped (one push app a
+    process: the ``voicebox push`` command's)."""
+    hub = app[HUB]
+    Gauge("voicebox_push_streams", "Live streams this push server holds").set_function(lambda: len(hub))
+    Gauge("voicebox_push_max_streams", "Live streams this push server may hold").set(hub.max_streams)
 
 
 async def health(request: web.Request) -> web.Response:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,7 +21,7 @@ from pathlib import Path
 from flask import Flask, current_app
 from sqlalchemy import or_, select, update
 
-from voicebox import jobs, media
+from voicebox import jobs, media, metrics
 from voicebox.clock import utcnow
 from voicebox.extensions import current_blob_store, current_settings, db
 from voicebox.models import Recording, RecordingStatus
@@ -134,20 +135,32 @@ def transcode(recording_id: str) -> str:
     if work.original_bytes > current_settings().max_upload_bytes:
         with unit(alone=True):
             _fail(recording_id, media.Reason.TOO_LARGE, "The recording is larger than the limit.")
-        return "failed"
+        return _counted("failed", media.Reason.TOO_LARGE)
+    started = time.perf_counter()
     try:
         with tempfile.TemporaryDirectory(prefix="voicebox-media-") as scratch:
             rendered, renditions = _render(recording_id, work.original_key, Path(scratch), work.max_seconds)
     except media.Rejected as rejected:
         with unit(alone=True):
             _fail(recording_id, rejected.reason, rejected.detail)
-        return "failed"
+        return _counted("failed", rejected.reason)
     except StorageUnavailable:
         with unit(alone=True):
             _give_back_attempt(recording_id)
+        metrics.TRANSCODES.labels("storage_unavailable").inc()
         raise
+    metrics.TRANSCODE_SECONDS.observe(time.perf_counter() - started)
     with unit(alone=True):
-        return _finish(recording_id, rendered, renditions)
+        outcome = _finish(recording_id, rendered, renditions)
+    return _counted(outcome)
+
+
+def _counted(outcome: str, reason: str | None = None) -> str:
+    """Count a transcode's outcome once its row is committed."""
+    metrics.TRANSCODES.labels(outcome).inc()
+    if reason is not None:
+        metrics.TRANSCODE_FAILURES.labels(reason).inc()
+    return outcome
 
 
 def _render(
