@@ -12,7 +12,7 @@ WEB := voicebox/web
 WEB_SOURCES := $(shell find $(WEB) -path $(WEB)/node_modules -prune -o -type f -print)
 WEB_BUILT := voicebox/static/index.html
 
-.PHONY: install run test lint bench ffmpeg chromium web clean
+.PHONY: install run test lint bench ffmpeg chromium promtool web clean
 
 install: $(TEST_STAMP)
 
@@ -45,7 +45,7 @@ run: $(RUN_STAMP) web
 # parallel: most of a test's time is spent waiting on a worker, a browser or a server, so more
 # workers than cores pays; each has its own PostgreSQL schema, Redis database (at most 6) and folders.
 TEST_WORKERS ?= 4
-test: lint ffmpeg chromium web
+test: lint ffmpeg chromium promtool web
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal --durations=20
 
 # The house's guard: style, types, the import contracts between layers and domains
@@ -65,6 +65,11 @@ bench: $(TEST_STAMP) ffmpeg chromium web
 ffmpeg:
 	@command -v ffmpeg >/dev/null || { echo "installing Debian's ffmpeg for the transcode benchmark"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg; }
+
+# The alert rules and the dashboard's queries are checked with Debian's promtool.
+promtool:
+	@command -v promtool >/dev/null || { echo "installing Debian's prometheus for promtool"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus; }
 
 # The browser tests drive Debian's Chromium (never a browser download), with the Chinese and
 # emoji fonts a phone has, so that screenshots show what a family sees.

@@ -30,6 +30,8 @@ TRANSCODE_SECONDS = Histogram(
     buckets=(0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 900),
 )
 TRANSCODES = Counter("voicebox_transcodes", "Transcodes finished, by outcome", ["outcome"])
+# What ``processing.transcode`` returns, and a retried outage of the store.
+TRANSCODE_OUTCOMES = ("ready", "failed", "skipped", "abandoned", "storage_unavailable")
 TRANSCODE_FAILURES = Counter("voicebox_transcode_failures", "Recordings refused, by reason", ["reason"])
 TASKS = Counter("voicebox_tasks", "Celery tasks run, by task and outcome", ["task", "outcome"])
 TASK_RETRIES = Counter("voicebox_task_retries", "Celery task retries asked for, by task", ["task"])

@@ -25,8 +25,8 @@ from prometheus_client.registry import Collector
 
 from config import metrics as listener
 from config.settings import Settings
-from voicebox import jobs, metrics
-from voicebox.services import gauges
+from voicebox import jobs, media, metrics
+from voicebox.services import gauges, health
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +68,9 @@ def _sent_tick(**_: Any) -> None:
     _heartbeat("beat")
 
 
-class DatabaseGauges(Collector):
-    """Read when scraped, in the app's context; a database that cannot answer shows as
+class ServiceGauges(Collector):
+    """Read when scraped, in the app's context: whether each dependency answers, and the
+    gauges only the database knows. A database that cannot answer shows as
     ``voicebox_database_gauges_error 1`` and the scrape still answers."""
 
     def __init__(self, app: Flask) -> None:
@@ -79,6 +80,16 @@ class DatabaseGauges(Collector):
         return []  # registered without a first read: beat starts even with the database down
 
     def collect(self) -> Iterator[Metric]:
+        with self.app.app_context():
+            report = health.report()
+        dependencies = GaugeMetricFamily(
+            "voicebox_dependency_up",
+            "1 when a dependency answers (database, broker, storage)",
+            labels=["dependency"],
+        )
+        for name, result in report.items():
+            dependencies.add_metric([name], 1 if result["status"] == "up" else 0)
+        yield dependencies
         error = GaugeMetricFamily(
             "voicebox_database_gauges_error", "1 when this scrape could not read the database's gauges"
         )
@@ -145,6 +156,19 @@ def _families(reading: gauges.Reading) -> Iterator[Metric]:
         yield GaugeMetricFamily(name, help_text, value=value)
 
 
+def _known_series() -> None:
+    """Every task, outcome and reason shown from the start, at 0: a rate over a series that
+    appears only with its first failure would miss that failure."""
+    for task in jobs.TASK_NAMES:
+        metrics.TASKS.labels(task, "success")
+        metrics.TASKS.labels(task, "failure")
+        metrics.TASK_RETRIES.labels(task)
+    for reason in media.Reason:
+        metrics.TRANSCODE_FAILURES.labels(reason)
+    for outcome in metrics.TRANSCODE_OUTCOMES:
+        metrics.TRANSCODES.labels(outcome)
+
+
 def init(app: Flask) -> None:
     """Connect the signals of the worker and of beat for ``app``'s process."""
     settings: Settings = app.config["VOICEBOX_SETTINGS"]
@@ -156,11 +180,12 @@ def init(app: Flask) -> None:
                 "%s is not set: the worker's metrics miss its pool's counts", listener.MULTIPROCESS_DIR
             )
         listener.wipe_multiprocess_dir()
+        _known_series()
         listener.serve("worker", settings.metrics_host, settings.metrics_worker_port)
 
     def serve_beat(**_: Any) -> None:
         registry = listener.registry()
-        registry.register(DatabaseGauges(app))
+        registry.register(ServiceGauges(app))
         before_task_publish.connect(_sent_tick, weak=False)
         listener.serve("beat", settings.metrics_host, settings.metrics_beat_port, registry)
 

@@ -17,7 +17,7 @@ from voicebox import create_app
 from voicebox.extensions import db
 from voicebox.models import Delivery, HelpRequest
 from voicebox.services import gauges
-from workers.metrics import DatabaseGauges
+from workers.metrics import ServiceGauges
 
 
 def test_the_gauges_count_what_waits_and_how_long(
@@ -53,9 +53,11 @@ def test_a_database_that_cannot_answer_is_the_error_gauge(production_env: dict) 
     app = create_app(Settings.from_env({**production_env, "VOICEBOX_DATABASE_URL": dead}, env_file=None))
     try:
         registry = CollectorRegistry()
-        registry.register(DatabaseGauges(app))
+        registry.register(ServiceGauges(app))
         scraped = generate_latest(registry).decode()
     finally:
         dispose(app)
     assert "voicebox_database_gauges_error 1.0" in scraped
+    assert 'voicebox_dependency_up{dependency="database"} 0.0' in scraped
+    assert 'voicebox_dependency_up{dependency="storage"} 1.0' in scraped
     assert "voicebox_help_requests" not in scraped

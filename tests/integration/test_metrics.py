@@ -12,7 +12,7 @@ import requests
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
-from tests import audio
+from tests import audio, monitoring
 from tests.conftest import free_port
 from tests.integration.voicebox_up import up
 
@@ -120,6 +120,8 @@ def test_each_process_serves_its_metrics_after_a_message_and_a_help_request(tmp_
 
         beat = scrape(ports["beat"])
         assert value(beat, "voicebox_database_gauges_error") == 0
+        for dependency in ("database", "broker", "storage"):
+            assert value(beat, "voicebox_dependency_up", dependency=dependency) == 1, dependency
         assert value(beat, "voicebox_help_requests", status="queued") == 1
         assert value(beat, "voicebox_help_oldest_wait_seconds") is not None
         assert value(beat, "voicebox_heartbeat_timestamp_seconds", job="beat")
@@ -128,6 +130,11 @@ def test_each_process_serves_its_metrics_after_a_message_and_a_help_request(tmp_
         push = scrape(ports["push"])
         assert value(push, "voicebox_push_streams") == 0
         assert value(push, "voicebox_push_max_streams") == 10_000
+
+        # The dashboard and the alerts name only series a live scrape shows.
+        shown = {sample.name for samples in (api, worker, beat, push) for sample in samples}
+        named = monitoring.series_named(monitoring.dashboard_expressions() + monitoring.alert_expressions())
+        assert named and named <= shown, named - shown
 
         # The API's port has no /metrics, through the push server or not.
         assert requests.get(base.removesuffix("/api/v1") + "/metrics", timeout=10).status_code == 404

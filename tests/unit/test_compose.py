@@ -20,6 +20,7 @@ OPERATOR_VALUES = {
     "MINIO_ROOT_USER": "voicebox-admin",
     "MINIO_ROOT_PASSWORD": "another-strong-password",
     "VOICEBOX_SMS_GATEWAY_URL": "https://sms.example.org/send",
+    "GRAFANA_ADMIN_PASSWORD": "a-third-strong-password",
 }
 
 
@@ -57,6 +58,21 @@ def test_state_lives_in_named_volumes(compose: dict) -> None:
     for name in ("postgres", "redis", "minio", "beat"):
         mounts = compose["services"][name]["volumes"]
         assert all(mount.split(":")[0] in declared for mount in mounts), name
+    # Prometheus and Grafana read their configuration from deploy/ and keep their data in a volume.
+    for name in ("prometheus", "grafana"):
+        sources = [mount.split(":")[0] for mount in compose["services"][name]["volumes"]]
+        assert f"{name}-data" in sources and all(s in declared or s.startswith("./deploy/") for s in sources)
+        assert all((ROOT / s).exists() for s in sources if s.startswith("./deploy/")), name
+
+
+def test_beat_is_healthy_by_its_heartbeat_not_a_file(compose: dict) -> None:
+    assert compose["services"]["beat"]["healthcheck"]["test"][:4] == ["CMD", "python", "-m", "config.heartbeat"]
+
+
+def test_the_processes_that_fork_count_in_a_folder_of_their_own(compose: dict) -> None:
+    for name in ("api", "worker"):
+        service = compose["services"][name]
+        assert service["environment"]["PROMETHEUS_MULTIPROC_DIR"] in service["tmpfs"], name
 
 
 def test_voicebox_variables_are_known_settings(compose: dict) -> None:
