@@ -12,7 +12,7 @@ WEB := voicebox/web
 WEB_SOURCES := $(shell find $(WEB) -path $(WEB)/node_modules -prune -o -type f -print)
 WEB_BUILT := voicebox/static/index.html
 
-.PHONY: install run test lint bench ffmpeg chromium promtool web clean
+.PHONY: install run test lint bench ffmpeg chromium ops-tools web clean
 
 install: $(TEST_STAMP)
 
@@ -45,7 +45,7 @@ run: $(RUN_STAMP) web
 # parallel: most of a test's time is spent waiting on a worker, a browser or a server, so more
 # workers than cores pays; each has its own PostgreSQL schema, Redis database (at most 6) and folders.
 TEST_WORKERS ?= 4
-test: lint ffmpeg chromium promtool web
+test: lint ffmpeg chromium ops-tools web
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal --durations=20
 
 # The house's guard: style, types, the import contracts between layers and domains
@@ -66,10 +66,12 @@ ffmpeg:
 	@command -v ffmpeg >/dev/null || { echo "installing Debian's ffmpeg for the transcode benchmark"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg; }
 
-# The alert rules and the dashboard's queries are checked with Debian's promtool.
-promtool:
-	@command -v promtool >/dev/null || { echo "installing Debian's prometheus for promtool"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus; }
+# The operations tests: the alert rules and the dashboard's queries checked by promtool (in
+# Debian's prometheus), and the production backup made with pg_dump and rclone.
+OPS_PACKAGES := prometheus rclone postgresql-client
+ops-tools:
+	@dpkg -s $(OPS_PACKAGES) >/dev/null 2>&1 || { echo "installing $(OPS_PACKAGES) for the operations tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(OPS_PACKAGES); }
 
 # The browser tests drive Debian's Chromium (never a browser download), with the Chinese and
 # emoji fonts a phone has, so that screenshots show what a family sees.

@@ -18,7 +18,7 @@ PROMTOOL = shutil.which("promtool")
 @pytest.fixture(scope="module")
 def promtool() -> str:
     if PROMTOOL is None:
-        pytest.fail("promtool is missing: `make promtool` installs Debian's prometheus package, which has it")
+        pytest.fail("promtool is missing: `make ops-tools` installs Debian's prometheus, which has it")
     return PROMTOOL
 
 

@@ -66,7 +66,12 @@ def test_state_lives_in_named_volumes(compose: dict) -> None:
 
 
 def test_beat_is_healthy_by_its_heartbeat_not_a_file(compose: dict) -> None:
-    assert compose["services"]["beat"]["healthcheck"]["test"][:4] == ["CMD", "python", "-m", "config.heartbeat"]
+    assert compose["services"]["beat"]["healthcheck"]["test"][:4] == [
+        "CMD",
+        "python",
+        "-m",
+        "config.heartbeat",
+    ]
 
 
 def test_the_processes_that_fork_count_in_a_folder_of_their_own(compose: dict) -> None:
