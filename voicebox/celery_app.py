@@ -12,6 +12,7 @@ from typing import Any
 from celery import Celery, Task
 from flask import Flask
 from kombu import Queue
+from sqlalchemy.exc import OperationalError
 
 from config.logging import TASK_REQUEST_ID
 from config.settings import Settings
@@ -44,6 +45,11 @@ BEAT_SCHEDULE = {
 }
 
 
+# A database that cannot be reached for a moment (a restart, a cut line) fails a task that is
+# tried again shortly, not dropped: the sweepers would find its work only after their grace.
+DATABASE_AWAY: tuple[type[Exception], ...] = (OperationalError,)
+
+
 def _broker_options(broker_url: str) -> dict[str, Any]:
     if broker_url.startswith("redis"):
         # A task delayed past the visibility timeout is redelivered again and again; nothing we
@@ -56,6 +62,12 @@ def _broker_options(broker_url: str) -> dict[str, Any]:
 
 def celery_init_app(app: Flask, settings: Settings) -> Celery:
     class FlaskTask(Task):
+        # Every task, unless it names its own (which then add DATABASE_AWAY).
+        autoretry_for = DATABASE_AWAY
+        retry_backoff = 2
+        retry_backoff_max = 60
+        max_retries = 10
+
         def __call__(self, *args: object, **kwargs: object) -> object:
             sent_by = TASK_REQUEST_ID.set(self.request.get(REQUEST_ID_HEADER) or "-")
             try:

@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from voicebox import jobs
+from voicebox.celery_app import DATABASE_AWAY
 from voicebox.extensions import current_sms
 from voicebox.services.accounts import housekeeping
 from voicebox.sms import SmsFailed
@@ -18,7 +19,7 @@ def purge_expired() -> dict[str, int]:
 # could have expired (10 minutes by default): the person asks for another.
 @shared_task(
     name=jobs.SEND_TEXT,
-    autoretry_for=(SmsFailed,),
+    autoretry_for=(SmsFailed, *DATABASE_AWAY),
     retry_backoff=5,
     retry_backoff_max=60,
     max_retries=5,

@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from voicebox import jobs
+from voicebox.celery_app import DATABASE_AWAY
 from voicebox.extensions import current_notifier
 from voicebox.notify import NotifyFailed
 from voicebox.services.messaging import delivery
@@ -30,7 +31,7 @@ def plan_schedules() -> int:
 
 @shared_task(
     name=jobs.NOTIFY,
-    autoretry_for=(NotifyFailed,),
+    autoretry_for=(NotifyFailed, *DATABASE_AWAY),
     retry_backoff=5,
     retry_backoff_max=300,
     max_retries=8,

@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from voicebox import jobs
+from voicebox.celery_app import DATABASE_AWAY
 from voicebox.services.families import erasure, export_job
 from voicebox.storage import StorageUnavailable
 
@@ -18,7 +19,7 @@ def erase() -> int:
 
 @shared_task(
     name=jobs.EXPORT_CHILD,
-    autoretry_for=(StorageUnavailable,),
+    autoretry_for=(StorageUnavailable, *DATABASE_AWAY),
     retry_backoff=2,
     retry_backoff_max=120,
     max_retries=5,

@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from voicebox import jobs
+from voicebox.celery_app import DATABASE_AWAY
 from voicebox.extensions import current_notifier
 from voicebox.notify import NotifyFailed
 from voicebox.services.helpdesk import timers
@@ -16,7 +17,7 @@ def sweep() -> dict[str, int]:
 
 @shared_task(
     name=jobs.PUSH_HELP_EVENT,
-    autoretry_for=(NotifyFailed,),
+    autoretry_for=(NotifyFailed, *DATABASE_AWAY),
     retry_backoff=5,
     retry_backoff_max=120,
     max_retries=8,

@@ -4,13 +4,14 @@ sweep up transcodes whose worker died."""
 from celery import shared_task
 
 from voicebox import jobs
+from voicebox.celery_app import DATABASE_AWAY
 from voicebox.services.recordings import processing
 from voicebox.storage import StorageUnavailable
 
 
 @shared_task(
     name=jobs.TRANSCODE,
-    autoretry_for=(StorageUnavailable,),
+    autoretry_for=(StorageUnavailable, *DATABASE_AWAY),
     retry_backoff=2,
     retry_backoff_max=120,
     max_retries=5,

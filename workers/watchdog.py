@@ -3,6 +3,7 @@
 from celery import shared_task
 
 from voicebox import jobs
+from voicebox.celery_app import DATABASE_AWAY
 from voicebox.extensions import current_notifier
 from voicebox.notify import NotifyFailed
 from voicebox.services.families import watchdog
@@ -10,7 +11,7 @@ from voicebox.services.families import watchdog
 
 @shared_task(
     name=jobs.NUDGE_QUIET,
-    autoretry_for=(NotifyFailed,),
+    autoretry_for=(NotifyFailed, *DATABASE_AWAY),
     retry_backoff=60,
     retry_backoff_max=900,
     max_retries=4,

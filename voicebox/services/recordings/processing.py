@@ -20,6 +20,7 @@ from pathlib import Path
 
 from flask import Flask, current_app
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import OperationalError
 
 from voicebox import jobs, media, metrics
 from voicebox.clock import utcnow
@@ -34,6 +35,8 @@ LEASE = timedelta(seconds=jobs.TRANSCODE_TIME_LIMIT_SECONDS + 60)
 # Told of a settled recording (its id, and ready or failed), in the transaction that settles it.
 Follower = Callable[[str, RecordingStatus], None]
 _FOLLOWERS = "voicebox.recording_followers"
+# How long a finished render waits for the database to come back before its task gives up.
+FINISH_PATIENCE_SECONDS = 60
 
 
 def init_app(app: Flask, followers: Sequence[Follower]) -> None:
@@ -150,9 +153,25 @@ def transcode(recording_id: str) -> str:
         metrics.TRANSCODES.labels("storage_unavailable").inc()
         raise
     metrics.TRANSCODE_SECONDS.observe(time.perf_counter() - started)
-    with unit(alone=True):
-        outcome = _finish(recording_id, rendered, renditions)
-    return _counted(outcome)
+    return _counted(_finish_patiently(recording_id, rendered, renditions))
+
+
+def _finish_patiently(recording_id: str, rendered: media.Rendered, renditions: list[dict]) -> str:
+    """Record the outcome, waiting out a database that is away for a moment: the renditions are
+    stored, and a retry of the task would find the recording under this run's lease and leave
+    it for the sweeper, long after the database came back."""
+    pause = 1.0
+    deadline = time.monotonic() + FINISH_PATIENCE_SECONDS
+    while True:
+        try:
+            with unit(alone=True):
+                return _finish(recording_id, rendered, renditions)
+        except OperationalError:
+            if time.monotonic() + pause > deadline:
+                raise
+            log.warning("database away while finishing recording %s; trying again", recording_id)
+            time.sleep(pause)
+            pause = min(pause * 2, 10.0)
 
 
 def _counted(outcome: str, reason: str | None = None) -> str:
