@@ -12,7 +12,8 @@ from sqlalchemy import ScalarSelect, select, update
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
-from tests.conftest import Api
+from tests.audio import heard
+from tests.conftest import Api, build_app, dispose
 from voicebox.clock import utcnow
 from voicebox.extensions import db
 from voicebox.models import (
@@ -152,3 +153,19 @@ def fetch(api: Api, path: str, headers: dict | None = None) -> tuple[int, bytes,
         followed = requests.get(response.headers["Location"], headers=headers or {}, timeout=10)
         return followed.status_code, followed.content, dict(followed.headers)
     return response.status_code, response.get_data(), dict(response.headers)
+
+
+def plays_in(env: dict, device_token: str, message: dict) -> None:
+    """A service built from ``env`` (a restored copy) has ``message`` first in the phone's inbox,
+    and each of its renditions plays for as long as it did."""
+    restored = build_app(env)
+    try:
+        phone = Api(restored.test_client(), device_token)
+        assert phone.get("/inbox").json["items"][0]["id"] == message["id"]
+        for rendition in message["renditions"]:
+            status, data, _ = fetch_audio(phone, message["id"], rendition["format"])
+            assert status == 200, data
+            _, seconds = heard(data)
+            assert abs(seconds * 1000 - message["duration_ms"]) < 150, rendition["format"]
+    finally:
+        dispose(restored)

@@ -18,8 +18,8 @@ from flask import Flask
 
 from config.settings import Settings
 from tests import audio
-from tests.conftest import ROOT, Api, build_app, dispose, process_env
-from tests.integration.recordings import fetch_audio, send, wait_for
+from tests.conftest import ROOT, Api, process_env
+from tests.integration.recordings import plays_in, send, wait_for
 from voicebox.services import backups
 
 pytestmark = pytest.mark.parametrize("app", ["embedded"], indirect=True)
@@ -77,18 +77,8 @@ def test_a_backup_of_the_running_service_restores_into_an_empty_folder_where_the
     assert done.returncode == 0, done.stderr
     assert "not in the archive" not in done.stderr
     assert stat.S_IMODE((tmp_path / "restored" / "secret_key").stat().st_mode) == 0o600
-    restored = build_app(restored_env)
-    try:
-        # The child's phone, signed in before the backup, hears the message from the restored copy.
-        phone = Api(restored.test_client(), device.token)
-        assert phone.get("/inbox").json["items"][0]["id"] == message["id"]
-        for rendition in message["renditions"]:
-            status, data, _ = fetch_audio(phone, message["id"], rendition["format"])
-            assert status == 200, data
-            _, seconds = audio.heard(data)
-            assert abs(seconds * 1000 - message["duration_ms"]) < 150, rendition["format"]
-    finally:
-        dispose(restored)
+    # The child's phone, signed in before the backup, hears the message from the restored copy.
+    plays_in(restored_env, device.token, message)
 
     again = voicebox(restored_env, "restore", str(archive))
     assert again.returncode != 0 and "is not empty" in again.stderr

@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from flask import Flask
 
 from tests import audio
-from tests.conftest import PG_URL, ROOT, Api, build_app, dispose, process_env, s3_client
-from tests.integration.recordings import fetch_audio, send, wait_for
+from tests.conftest import PG_URL, ROOT, Api, process_env, s3_client
+from tests.integration.recordings import plays_in, send, wait_for
 
 pytestmark = pytest.mark.parametrize("app", ["production"], indirect=True)
 
@@ -95,17 +95,7 @@ def test_pg_dump_and_rclone_restore_into_a_fresh_database_and_bucket_where_the_m
             folder,
             {**restored_env, **remote, "BACKUP_DATABASE_URL": libpq(restored_url)},
         )
-        restored = build_app(restored_env)
-        try:
-            phone = Api(restored.test_client(), device.token)
-            assert phone.get("/inbox").json["items"][0]["id"] == message["id"]
-            for rendition in message["renditions"]:
-                status, data, _ = fetch_audio(phone, message["id"], rendition["format"])
-                assert status == 200, data
-                _, seconds = audio.heard(data)
-                assert abs(seconds * 1000 - message["duration_ms"]) < 150, rendition["format"]
-        finally:
-            dispose(restored)
+        plays_in(restored_env, device.token, message)
     finally:
         with admin.connect() as connection:
             connection.execute(sa.text(f"DROP DATABASE {database} WITH (FORCE)"))

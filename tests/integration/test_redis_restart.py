@@ -1,6 +1,6 @@
-"""Redis restarted under a running worker (a redis-server of the test's own, with AOF as the
-compose file runs it, and without) while 200 messages are sent: each is delivered once, and the
-worker consumes again by itself."""
+"""Redis restarted twice under a running worker (a redis-server of the test's own, with AOF as
+the compose file runs it, then without persistence) while 200 messages are sent: each is
+delivered once, and the worker consumes again by itself."""
 
 from __future__ import annotations
 
@@ -82,15 +82,15 @@ def statuses(app: Flask, child_id: str) -> Counter:
     return found
 
 
-@pytest.mark.parametrize("aof", [True, False], ids=["aof", "no-persistence"])
-def test_200_messages_sent_across_a_redis_restart_are_each_delivered_once(
-    app: Flask, production_env: dict, tmp_path: Path, aof: bool, clock
+def test_200_messages_sent_across_two_redis_restarts_are_each_delivered_once(
+    app: Flask, production_env: dict, tmp_path: Path, clock
 ) -> None:
-    """Redis goes away under the running worker while 200 messages are sent, and comes back on
-    the same port; the worker, left running, consumes again by itself. A task lost with Redis
-    (sent while it was away, or queued in a Redis without persistence) is sent again by the
-    transcode sweep after its grace: here, once nothing moves, this process's clock is moved
-    past that grace and the sweep run, as beat's tick would."""
+    """While 200 messages are sent, Redis goes away under the running worker twice and comes
+    back on the same port: first with AOF, as the compose file runs it (its queue survives),
+    then without persistence (its queue is lost). The worker, left running, consumes again by
+    itself. A task lost with Redis (sent while it was away, or in the queue that was lost) is
+    sent again by the transcode sweep after its grace: here, once nothing moves, this process's
+    clock is moved past that grace and the sweep run, as beat's tick would."""
     port = free_port()
     env = {**production_env, "VOICEBOX_REDIS_URL": f"redis://127.0.0.1:{port}/0"}
     ours = build_app(env)
@@ -99,7 +99,7 @@ def test_200_messages_sent_across_a_redis_restart_are_each_delivered_once(
     answers: list[int] = []
     try:
         with ExitStack() as first_redis:
-            first_redis.enter_context(redis_server(port, tmp_path, aof))
+            first_redis.enter_context(redis_server(port, tmp_path, aof=True))
             with running_worker(env, tmp_path / "worker.log") as worker, serving_api(ours) as base:
                 account = {"phone": "+8613900000321", "password": "correct horse", "display_name": "Mama"}
                 parent.token = parent.post("/auth/register", {**account, "role": "parent"}).json["token"]
@@ -114,7 +114,14 @@ def test_200_messages_sent_across_a_redis_restart_are_each_delivered_once(
                     time.sleep(0.1)
                 first_redis.close()  # Redis goes away under the running worker and the sends...
                 time.sleep(1)
-                with redis_server(port, tmp_path, aof):  # ...and comes back on the same port.
+                with ExitStack() as second_redis:
+                    second_redis.enter_context(redis_server(port, tmp_path, aof=True))  # ...comes back
+                    while len(accepted) < SENT // 2:
+                        time.sleep(0.1)
+                    second_redis.close()  # ...goes again...
+                time.sleep(1)
+                (tmp_path / "empty").mkdir()
+                with redis_server(port, tmp_path / "empty", aof=False):  # ...and is back, empty.
                     sender.join(timeout=300)
                     delivered = drained(ours, child["id"], clock)
                     assert worker.poll() is None
