@@ -44,7 +44,7 @@ run: $(RUN_STAMP) web
 # The tests run every benchmark at its quick size, the transcode one included. They run in
 # parallel: most of a test's time is spent waiting on a worker, a browser or a server, so more
 # workers than cores pays; each has its own PostgreSQL schema, Redis database (at most 6) and folders.
-TEST_WORKERS ?= 5
+TEST_WORKERS ?= 4
 test: lint ffmpeg chromium ops-tools web
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal --durations=20
 
